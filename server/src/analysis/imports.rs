@@ -1,0 +1,105 @@
+//! What a file imports: top-level module names and the aliases they are bound to.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
+
+/// The modules a file imports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imports {
+    /// Top-level module names (`pandas` for `import pandas.api.types`).
+    pub modules: BTreeSet<String>,
+    /// Local name → full dotted module or object path (`pd` → `pandas`, `np` → `numpy`,
+    /// `train_test_split` → `sklearn.model_selection.train_test_split`).
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl Imports {
+    pub fn imports_any(&self, modules: &[String]) -> bool {
+        modules.is_empty() || modules.iter().any(|module| self.modules.contains(module))
+    }
+}
+
+fn import_query() -> &'static Query {
+    static QUERY: OnceLock<Query> = OnceLock::new();
+    QUERY.get_or_init(|| {
+        Query::new(
+            &super::parse::python(),
+            include_str!("../../../queries/python/imports.scm"),
+        )
+        .expect("queries/python/imports.scm compiles (checked by tests)")
+    })
+}
+
+/// Collects every import statement in the tree, at any depth.
+pub fn imports(tree: &Tree, text: &str) -> Imports {
+    let query = import_query();
+    let names = query.capture_names();
+    let mut cursor = QueryCursor::new();
+    let mut result = Imports::default();
+    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+    while let Some(found) = matches.next() {
+        let mut module = None;
+        let mut name = None;
+        let mut alias = None;
+        for capture in found.captures() {
+            let node_text = capture
+                .node
+                .utf8_text(text.as_bytes())
+                .unwrap_or("")
+                .to_string();
+            match names[capture.index as usize] {
+                "import.module" => module = Some(node_text),
+                "import.name" => name = Some(node_text),
+                "import.alias" => alias = Some(node_text),
+                _ => {}
+            }
+        }
+        let Some(module) = module else { continue };
+        let module = module.split_whitespace().collect::<String>();
+        if module.starts_with('.') {
+            continue;
+        }
+        if let Some(top) = module.split('.').next() {
+            result.modules.insert(top.to_string());
+        }
+        let (local, target) = match (name, alias) {
+            (Some(name), Some(alias)) => (alias, format!("{module}.{name}")),
+            (Some(name), None) => (name.clone(), format!("{module}.{name}")),
+            (None, Some(alias)) => (alias, module.clone()),
+            (None, None) => (
+                module.split('.').next().unwrap_or("").to_string(),
+                module.split('.').next().unwrap_or("").to_string(),
+            ),
+        };
+        result.aliases.insert(local, target);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_modules_and_aliases() {
+        let text = "import pandas as pd\nimport numpy\nimport matplotlib.pyplot as plt\nfrom sklearn.model_selection import train_test_split as tts, KFold\nfrom . import local\nimport os.path\ndef f():\n    import torch\n";
+        let tree = super::super::parse::parse(text, None);
+        let found = imports(&tree, text);
+        let modules: Vec<&str> = found.modules.iter().map(String::as_str).collect();
+        assert_eq!(
+            modules,
+            ["matplotlib", "numpy", "os", "pandas", "sklearn", "torch"]
+        );
+        assert_eq!(found.aliases["pd"], "pandas");
+        assert_eq!(found.aliases["plt"], "matplotlib.pyplot");
+        assert_eq!(
+            found.aliases["tts"],
+            "sklearn.model_selection.train_test_split"
+        );
+        assert_eq!(found.aliases["KFold"], "sklearn.model_selection.KFold");
+        assert_eq!(found.aliases["numpy"], "numpy");
+        assert_eq!(found.aliases["os"], "os");
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure analysis of Python source: parsing, imports, and the structural lesson matcher.
+//! Nothing here does IO or knows about LSP types.
+
+pub mod fix;
+pub mod imports;
+pub mod matcher;
+pub mod parse;
+pub mod suppression;
+
+pub use matcher::{Finding, Matcher, MatcherProblem};

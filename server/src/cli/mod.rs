@@ -1,0 +1,117 @@
+//! The command line: `lore serve | check | lessons | traces | doctor`, one engine behind all.
+
+mod check;
+mod doctor;
+mod lessons;
+mod traces;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::embeddings::{Embedder, FakeEmbedder, ModelEmbedder, ModelSettings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lore",
+    version,
+    about = "Shared experiential memory for Python coding, in the editor"
+)]
+pub struct Cli {
+    /// The LanceDB store directory (default: $LORE_STORE, else $XDG_DATA_HOME/lore/store).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the language server over stdio.
+    Serve(ServeArgs),
+    /// Check Python files or folders like a linter (exit 0 clean, 1 findings, 2 error).
+    Check(check::CheckArgs),
+    /// List, show or import lessons.
+    #[command(subcommand)]
+    Lessons(lessons::LessonsCommand),
+    /// Show recorded traces.
+    #[command(subcommand)]
+    Traces(traces::TracesCommand),
+    /// Say what lore finds on this machine (store, model, ONNX Runtime) and what to do.
+    Doctor,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Which embedder to use for the store: the local model, a deterministic fake (tests), or none.
+    #[arg(long, value_enum, default_value_t = EmbedderChoice::Model)]
+    pub embedder: EmbedderChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmbedderChoice {
+    Model,
+    Fake,
+    None,
+}
+
+/// Builds the chosen embedder; the model's failure is logged and gives `None`.
+pub fn load_embedder(choice: EmbedderChoice) -> Option<Arc<dyn Embedder>> {
+    match choice {
+        EmbedderChoice::Model => match ModelEmbedder::load(&ModelSettings::from_env()) {
+            Ok(model) => Some(Arc::new(model)),
+            Err(error) => {
+                tracing::error!(
+                    "embedding model unavailable ({error}); lessons and traces are stored without embeddings"
+                );
+                None
+            }
+        },
+        EmbedderChoice::Fake => Some(Arc::new(FakeEmbedder::default())),
+        EmbedderChoice::None => None,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let store = crate::config::resolve_store(cli.store.as_deref().and_then(|path| path.to_str()));
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(explicit) = &cli.store {
+                // SAFETY: set before the runtime starts any thread.
+                unsafe { std::env::set_var("LORE_STORE", explicit) };
+            }
+            let choice = args.embedder;
+            runtime().block_on(crate::server::serve(
+                tokio::io::stdin(),
+                tokio::io::stdout(),
+                Arc::new(move || load_embedder(choice)),
+            ));
+            ExitCode::SUCCESS
+        }
+        Command::Check(args) => check::run(&args, &store),
+        Command::Lessons(command) => lessons::run(command, &store),
+        Command::Traces(command) => traces::run(command, &store),
+        Command::Doctor => doctor::run(&store),
+    }
+}
+
+/// Prints a line to stdout (the CLI's output channel).
+#[allow(clippy::print_stdout)]
+pub(crate) fn say(line: &str) {
+    println!("{line}");
+}
+
+/// Prints a line to stderr (errors and notes).
+#[allow(clippy::print_stderr)]
+pub(crate) fn warn(line: &str) {
+    eprintln!("{line}");
+}

@@ -1,0 +1,177 @@
+//! Settings: from `initializationOptions`, `workspace/didChangeConfiguration` (camelCase keys)
+//! and a workspace's `.lore.toml`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::lessons::Severity;
+
+/// The client-facing settings. Every key is documented in the README.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Settings {
+    /// Path of the LanceDB store (default: `LORE_STORE`, else `$XDG_DATA_HOME/lore/store`).
+    pub store: Option<String>,
+    /// Delay after an edit before analysis runs; 0 analyses at once.
+    pub debounce_ms: u64,
+    /// Record traces of accepted, dismissed and hand-fixed findings.
+    pub traces: bool,
+    /// Lesson ids that never fire.
+    pub disabled_lessons: BTreeSet<String>,
+    /// Lesson id → `error` | `warning` | `info` | `hint`.
+    pub severity_overrides: BTreeMap<String, Severity>,
+    /// Extra lesson pack files to load.
+    pub packs: Vec<String>,
+    /// How long to wait for a quick fix's command before calling a vanished finding hand-fixed.
+    pub hand_fix_grace_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            store: None,
+            debounce_ms: 150,
+            traces: true,
+            disabled_lessons: BTreeSet::new(),
+            severity_overrides: BTreeMap::new(),
+            packs: Vec::new(),
+            hand_fix_grace_ms: 2000,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads settings from a JSON value: either the settings object itself or one nested under
+    /// a `lore` key (as `workspace/didChangeConfiguration` often sends). `null` gives defaults.
+    pub fn from_json(value: Option<serde_json::Value>) -> Result<Settings, String> {
+        let value = match value {
+            None | Some(serde_json::Value::Null) => return Ok(Settings::default()),
+            Some(serde_json::Value::Object(mut object)) if object.contains_key("lore") => {
+                object.remove("lore").unwrap_or_default()
+            }
+            Some(other) => other,
+        };
+        if value.is_null() {
+            return Ok(Settings::default());
+        }
+        serde_json::from_value(value).map_err(|error| format!("invalid lore settings: {error}"))
+    }
+
+    /// The store directory: the setting, else `LORE_STORE`, else the default.
+    pub fn store_path(&self) -> PathBuf {
+        resolve_store(self.store.as_deref())
+    }
+
+    /// Adds what a workspace's `.lore.toml` says.
+    pub fn merge_workspace(&mut self, workspace: &WorkspaceConfig) {
+        self.disabled_lessons
+            .extend(workspace.disabled_lessons.iter().cloned());
+        for (id, severity) in &workspace.severity_overrides {
+            self.severity_overrides
+                .entry(id.clone())
+                .or_insert(*severity);
+        }
+    }
+}
+
+/// `--store`, `LORE_STORE`, or `$XDG_DATA_HOME/lore/store`, in that order.
+pub fn resolve_store(explicit: Option<&str>) -> PathBuf {
+    explicit
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("LORE_STORE")
+                .filter(|path| !path.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(crate::store::default_store_path)
+}
+
+/// A workspace's `.lore.toml`: shared, reviewable project settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    pub disabled_lessons: BTreeSet<String>,
+    pub severity_overrides: BTreeMap<String, Severity>,
+}
+
+pub const WORKSPACE_CONFIG: &str = ".lore.toml";
+
+impl WorkspaceConfig {
+    /// Reads `root/.lore.toml`; a missing file is an empty config, a broken one an error.
+    pub fn load(root: &Path) -> Result<WorkspaceConfig, String> {
+        let path = root.join(WORKSPACE_CONFIG);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Ok(WorkspaceConfig::default())
+            }
+            Err(error) => Err(format!("{}: {error}", path.display())),
+        }
+    }
+
+    /// The nearest `.lore.toml` at or above `start`, with the folder holding it.
+    pub fn find(start: &Path) -> Option<(PathBuf, Result<WorkspaceConfig, String>)> {
+        let start = if start.is_file() {
+            start.parent()?
+        } else {
+            start
+        };
+        start
+            .ancestors()
+            .find(|dir| dir.join(WORKSPACE_CONFIG).is_file())
+            .map(|dir| (dir.to_path_buf(), WorkspaceConfig::load(dir)))
+    }
+
+    /// Adds `lesson_id` to the disabled lessons of `root/.lore.toml`, keeping the rest.
+    pub fn disable_lesson(root: &Path, lesson_id: &str) -> Result<(), String> {
+        let mut config = WorkspaceConfig::load(root)?;
+        config.disabled_lessons.insert(lesson_id.to_string());
+        let text = toml::to_string(&config).map_err(|error| error.to_string())?;
+        let path = root.join(WORKSPACE_CONFIG);
+        std::fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_camel_case_settings_plain_or_nested() {
+        let settings = Settings::from_json(Some(json!({"debounceMs": 0, "traces": false, "disabledLessons": ["a"], "severityOverrides": {"b": "hint"}}))).unwrap();
+        assert_eq!(settings.debounce_ms, 0);
+        assert!(!settings.traces);
+        assert!(settings.disabled_lessons.contains("a"));
+        assert_eq!(settings.severity_overrides["b"], Severity::Hint);
+        let nested = Settings::from_json(Some(json!({"lore": {"debounceMs": 5}}))).unwrap();
+        assert_eq!(nested.debounce_ms, 5);
+        assert_eq!(Settings::from_json(None).unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_values_with_a_message() {
+        let error = Settings::from_json(Some(json!({"debounce": 1}))).unwrap_err();
+        assert!(error.contains("unknown field `debounce`"), "{error}");
+        let error =
+            Settings::from_json(Some(json!({"severityOverrides": {"a": "loud"}}))).unwrap_err();
+        assert!(error.contains("loud"), "{error}");
+    }
+
+    #[test]
+    fn workspace_config_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        WorkspaceConfig::disable_lesson(dir.path(), "x-y").unwrap();
+        WorkspaceConfig::disable_lesson(dir.path(), "z").unwrap();
+        let config = WorkspaceConfig::load(dir.path()).unwrap();
+        assert_eq!(
+            config.disabled_lessons.iter().collect::<Vec<_>>(),
+            ["x-y", "z"]
+        );
+    }
+}

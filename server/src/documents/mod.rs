@@ -1,0 +1,243 @@
+//! Open documents: text, version and tree-sitter tree per file, updated incrementally.
+
+mod line_index;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use tree_sitter::Tree;
+
+use crate::analysis::parse;
+pub use line_index::{LineIndex, PositionEncoding, PositionError, TextPosition};
+
+/// Files larger than this are kept in sync but not analysed.
+pub const MAX_ANALYSED_BYTES: usize = 8 * 1024 * 1024;
+
+/// One change from the client: a range in the negotiated encoding (or the whole text).
+#[derive(Debug, Clone)]
+pub struct TextChange {
+    pub range: Option<(TextPosition, TextPosition)>,
+    pub text: String,
+}
+
+/// One edit as applied: `start..old_end` of the text before it became `start..new_end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedEdit {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+impl AppliedEdit {
+    pub fn delta(&self) -> isize {
+        self.new_end as isize - self.old_end as isize
+    }
+}
+
+/// An open document. Cloning it is the snapshot that analysis runs on.
+#[derive(Clone)]
+pub struct Document {
+    pub version: i32,
+    pub text: String,
+    pub tree: Tree,
+    pub line_index: LineIndex,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("version", &self.version)
+            .field("bytes", &self.text.len())
+            .finish()
+    }
+}
+
+impl Document {
+    pub fn new(text: String, version: i32) -> Document {
+        let tree = parse::parse(&text, None);
+        let line_index = LineIndex::new(&text);
+        Document {
+            version,
+            text,
+            tree,
+            line_index,
+        }
+    }
+
+    pub fn is_too_large(&self) -> bool {
+        self.text.len() > MAX_ANALYSED_BYTES
+    }
+
+    /// Applies the changes in order and re-parses incrementally. Returns the edits, each in
+    /// the coordinates of the text it applied to. On error nothing is changed.
+    pub fn apply_changes(
+        &mut self,
+        changes: &[TextChange],
+        version: i32,
+        encoding: PositionEncoding,
+    ) -> Result<Vec<AppliedEdit>, PositionError> {
+        let mut text = self.text.clone();
+        let mut tree = self.tree.clone();
+        let mut line_index = self.line_index.clone();
+        let mut applied: Vec<AppliedEdit> = Vec::new();
+        let mut full_replace = false;
+        for change in changes {
+            match change.range {
+                None => {
+                    applied.push(AppliedEdit {
+                        start: 0,
+                        old_end: text.len(),
+                        new_end: change.text.len(),
+                    });
+                    text = change.text.clone();
+                    line_index = LineIndex::new(&text);
+                    full_replace = true;
+                }
+                Some((start, end)) => {
+                    let start_byte = line_index.offset(&text, start, encoding)?;
+                    let end_byte = line_index.offset(&text, end, encoding)?;
+                    if end_byte < start_byte {
+                        return Err(PositionError::Reversed { start, end });
+                    }
+                    let edit = parse::input_edit(&text, start_byte, end_byte, &change.text);
+                    tree.edit(&edit);
+                    text.replace_range(start_byte..end_byte, &change.text);
+                    line_index = LineIndex::new(&text);
+                    applied.push(AppliedEdit {
+                        start: start_byte,
+                        old_end: end_byte,
+                        new_end: start_byte + change.text.len(),
+                    });
+                }
+            }
+        }
+        self.tree = if full_replace {
+            parse::parse(&text, None)
+        } else {
+            parse::parse(&text, Some(&tree))
+        };
+        self.text = text;
+        self.line_index = line_index;
+        self.version = version;
+        Ok(applied)
+    }
+}
+
+/// Maps a range of the old text through the replacement of `start..end` (growing by `delta`).
+pub fn shift_range(range: Range<usize>, start: usize, end: usize, delta: isize) -> Range<usize> {
+    let shift = |byte: usize| -> usize {
+        if byte >= end {
+            (byte as isize + delta).max(0) as usize
+        } else if byte > start {
+            start
+        } else {
+            byte
+        }
+    };
+    let new_start = shift(range.start);
+    let new_end = if range.end > start && range.end <= end {
+        (end as isize + delta) as usize
+    } else {
+        shift(range.end)
+    };
+    new_start..new_end.max(new_start)
+}
+
+/// Open documents by URI.
+#[derive(Debug, Default)]
+pub struct DocumentStore {
+    documents: HashMap<String, Document>,
+}
+
+impl DocumentStore {
+    pub fn open(&mut self, uri: String, text: String, version: i32) {
+        self.documents.insert(uri, Document::new(text, version));
+    }
+
+    pub fn close(&mut self, uri: &str) -> Option<Document> {
+        self.documents.remove(uri)
+    }
+
+    pub fn get(&self, uri: &str) -> Option<&Document> {
+        self.documents.get(uri)
+    }
+
+    pub fn get_mut(&mut self, uri: &str) -> Option<&mut Document> {
+        self.documents.get_mut(uri)
+    }
+
+    pub fn uris(&self) -> Vec<String> {
+        self.documents.keys().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(line: u32, character: u32) -> TextPosition {
+        TextPosition { line, character }
+    }
+
+    #[test]
+    fn applies_incremental_changes_in_order() {
+        let mut document = Document::new("a = 1\nb = 2\n".into(), 1);
+        let changes = vec![
+            TextChange {
+                range: Some((position(0, 4), position(0, 5))),
+                text: "10".into(),
+            },
+            TextChange {
+                range: Some((position(1, 0), position(1, 0))),
+                text: "# é\n".into(),
+            },
+        ];
+        let applied = document
+            .apply_changes(&changes, 2, PositionEncoding::Utf16)
+            .unwrap();
+        assert_eq!(document.text, "a = 10\n# é\nb = 2\n");
+        assert_eq!(
+            applied,
+            vec![
+                AppliedEdit {
+                    start: 4,
+                    old_end: 5,
+                    new_end: 6
+                },
+                AppliedEdit {
+                    start: 7,
+                    old_end: 7,
+                    new_end: 12
+                }
+            ]
+        );
+        assert_eq!(document.version, 2);
+        assert_eq!(
+            document.tree.root_node().to_sexp(),
+            parse::parse(&document.text, None).root_node().to_sexp()
+        );
+    }
+
+    #[test]
+    fn out_of_range_changes_are_rejected_and_change_nothing() {
+        let mut document = Document::new("a = 1\n".into(), 1);
+        let changes = vec![TextChange {
+            range: Some((position(7, 0), position(7, 1))),
+            text: "x".into(),
+        }];
+        assert!(
+            document
+                .apply_changes(&changes, 2, PositionEncoding::Utf16)
+                .is_err()
+        );
+        assert_eq!(document.text, "a = 1\n");
+        assert_eq!(document.version, 1);
+    }
+
+    #[test]
+    fn shift_range_maps_through_edits() {
+        assert_eq!(shift_range(10..20, 0, 5, 3), 13..23);
+        assert_eq!(shift_range(10..20, 25, 30, 3), 10..20);
+        assert_eq!(shift_range(10..20, 12, 15, -3), 10..17);
+    }
+}

@@ -1,0 +1,9 @@
+//! Lessons: the unit of the team's memory, and the packs they are written in.
+
+mod model;
+mod pack;
+mod set;
+
+pub use model::{Fix, Lesson, LessonStatus, Provenance, Severity};
+pub use pack::{PackError, builtin_lessons, parse_pack, read_pack_file};
+pub use set::LessonSet;

@@ -1,0 +1,279 @@
+//! Lesson packs: TOML files of `[[lesson]]` tables, parsed lesson by lesson so one bad
+//! lesson (or one bad file) is reported with where and why and never hides the others.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::model::{Lesson, Provenance};
+
+/// The packs compiled into the binary, by file name.
+const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("python.toml", include_str!("../../packs/python.toml")),
+    ("pandas.toml", include_str!("../../packs/pandas.toml")),
+    ("numpy.toml", include_str!("../../packs/numpy.toml")),
+    (
+        "matplotlib.toml",
+        include_str!("../../packs/matplotlib.toml"),
+    ),
+    ("scipy.toml", include_str!("../../packs/scipy.toml")),
+    ("sklearn.toml", include_str!("../../packs/sklearn.toml")),
+    ("torch.toml", include_str!("../../packs/torch.toml")),
+    (
+        "tensorflow.toml",
+        include_str!("../../packs/tensorflow.toml"),
+    ),
+];
+
+/// A problem with one pack or one lesson in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}:{line}: {message}")]
+pub struct PackError {
+    pub source_name: String,
+    /// 1-based line of the problem in the pack (the lesson's `id` line when known).
+    pub line: usize,
+    pub message: String,
+}
+
+/// Every built-in lesson, with the problems found in the built-in packs (none, as tests check).
+pub fn builtin_lessons() -> (Vec<Lesson>, Vec<PackError>) {
+    let mut lessons = Vec::new();
+    let mut problems = Vec::new();
+    for (name, text) in BUILTIN_PACKS {
+        let (mut pack_lessons, mut pack_problems) =
+            parse_pack(text, &format!("builtin:{name}"), "builtin");
+        lessons.append(&mut pack_lessons);
+        problems.append(&mut pack_problems);
+    }
+    (lessons, problems)
+}
+
+/// Reads a pack from disk; an unreadable file is one problem, not a failure of the caller.
+pub fn read_pack_file(path: &Path, origin: &str) -> (Vec<Lesson>, Vec<PackError>) {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => parse_pack(&text, &name, origin),
+            Err(error) => (
+                Vec::new(),
+                vec![PackError {
+                    source_name: name,
+                    line: 0,
+                    message: format!("not UTF-8 text: {error}"),
+                }],
+            ),
+        },
+        Err(error) => (
+            Vec::new(),
+            vec![PackError {
+                source_name: name,
+                line: 0,
+                message: format!("cannot read: {error}"),
+            }],
+        ),
+    }
+}
+
+/// Parses a pack's text. Lessons that parse and validate are returned; each other lesson
+/// gives one `PackError` naming the pack, the line and the field.
+pub fn parse_pack(text: &str, source_name: &str, origin: &str) -> (Vec<Lesson>, Vec<PackError>) {
+    let problem = |line: usize, message: String| PackError {
+        source_name: source_name.to_string(),
+        line,
+        message,
+    };
+    let table: toml::Table = match text.parse() {
+        Ok(table) => table,
+        Err(error) => {
+            let line = error
+                .span()
+                .map(|span| line_of(text, span.start))
+                .unwrap_or(0);
+            return (Vec::new(), vec![problem(line, error.message().to_string())]);
+        }
+    };
+    let mut lessons: Vec<Lesson> = Vec::new();
+    let mut problems = Vec::new();
+    for key in table.keys().filter(|key| key.as_str() != "lesson") {
+        problems.push(problem(
+            0,
+            format!("unknown top-level key `{key}` (expected `[[lesson]]` tables)"),
+        ));
+    }
+    let Some(entries) = table.get("lesson") else {
+        problems.push(problem(1, "no `[[lesson]]` tables".to_string()));
+        return (lessons, problems);
+    };
+    let Some(entries) = entries.as_array() else {
+        problems.push(problem(
+            1,
+            "`lesson` must be an array of tables: write `[[lesson]]`".to_string(),
+        ));
+        return (lessons, problems);
+    };
+    for (index, entry) in entries.iter().enumerate() {
+        let id = entry.get("id").and_then(|id| id.as_str()).unwrap_or("");
+        let line = lesson_line(text, id, index);
+        let label = if id.is_empty() {
+            format!("lesson #{}", index + 1)
+        } else {
+            format!("lesson `{id}`")
+        };
+        let mut lesson = match Lesson::deserialize(entry.clone()) {
+            Ok(lesson) => lesson,
+            Err(error) => {
+                problems.push(problem(line, format!("{label}: {}", error.message())));
+                continue;
+            }
+        };
+        if let Err(message) = validate(&lesson) {
+            problems.push(problem(line, format!("{label}: {message}")));
+            continue;
+        }
+        if lessons.iter().any(|other| other.id == lesson.id) {
+            problems.push(problem(line, format!("{label}: duplicate id in this pack")));
+            continue;
+        }
+        lesson.provenance = Provenance {
+            origin: origin.to_string(),
+            source: source_name.to_string(),
+        };
+        lessons.push(lesson);
+    }
+    (lessons, problems)
+}
+
+/// Field-level checks that serde cannot express.
+fn validate(lesson: &Lesson) -> Result<(), String> {
+    let id_ok = !lesson.id.is_empty()
+        && lesson.id.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == '.'
+        });
+    if !id_ok {
+        return Err(
+            "field `id` must be non-empty lowercase letters, digits, `-`, `_` or `.`".into(),
+        );
+    }
+    for (field, value) in [
+        ("title", &lesson.title),
+        ("message", &lesson.message),
+        ("explanation", &lesson.explanation),
+    ] {
+        if value.trim().is_empty() {
+            return Err(format!("field `{field}` is empty"));
+        }
+    }
+    if lesson.version == 0 {
+        return Err("field `version` must be at least 1".into());
+    }
+    if let Some(query) = &lesson.query
+        && !query.contains("@lesson")
+    {
+        return Err("field `query` has no `@lesson` capture".into());
+    }
+    if let Some(fix) = &lesson.fix {
+        if lesson.query.is_none() {
+            return Err("field `fix` needs a `query` to say where it applies".into());
+        }
+        crate::analysis::fix::check_template(&fix.template)
+            .map_err(|message| format!("field `fix.template`: {message}"))?;
+    }
+    Ok(())
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line of a lesson's `id = "..."` (or of its `[[lesson]]` header when the id is missing).
+fn lesson_line(text: &str, id: &str, index: usize) -> usize {
+    if !id.is_empty() {
+        for (number, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("id") && trimmed.contains(&format!("\"{id}\"")) {
+                return number + 1;
+            }
+        }
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == "[[lesson]]")
+        .nth(index)
+        .map(|(number, _)| number + 1)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[lesson]]
+id = "python-demo"
+version = 1
+title = "Demo"
+message = "Demo message."
+severity = "warning"
+libraries = ["python"]
+explanation = "Why."
+query = "(call) @lesson"
+bad = "f()"
+good = "x"
+"#;
+
+    #[test]
+    fn a_valid_pack_parses() {
+        let (lessons, problems) = parse_pack(GOOD, "demo.toml", "imported");
+        assert_eq!(problems, vec![]);
+        assert_eq!(lessons.len(), 1);
+        assert_eq!(lessons[0].provenance.origin, "imported");
+    }
+
+    #[test]
+    fn a_bad_lesson_names_file_line_and_field_and_keeps_the_others() {
+        let text =
+            format!("{GOOD}\n[[lesson]]\nid = \"python-broken\"\nversion = 1\ntitle = \"t\"\n");
+        let (lessons, problems) = parse_pack(&text, "demo.toml", "imported");
+        assert_eq!(lessons.len(), 1);
+        assert_eq!(problems.len(), 1);
+        let problem = problems[0].to_string();
+        assert!(
+            problem.starts_with("demo.toml:15: lesson `python-broken`: missing field"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_line() {
+        let (lessons, problems) = parse_pack(
+            "[[lesson]]\nid = \"x\nversion = 1\n",
+            "broken.toml",
+            "imported",
+        );
+        assert!(lessons.is_empty());
+        assert_eq!(problems[0].line, 2, "{:?}", problems);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_severity_are_reported() {
+        let text = GOOD.replace("severity = \"warning\"", "severity = \"loud\"\ncolour = 1");
+        let (_, problems) = parse_pack(&text, "demo.toml", "imported");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].message.contains("severity") || problems[0].message.contains("colour"),
+            "{:?}",
+            problems
+        );
+    }
+
+    #[test]
+    fn builtin_packs_parse_without_problems() {
+        let (lessons, problems) = builtin_lessons();
+        assert_eq!(problems, vec![]);
+        assert!(
+            lessons.len() >= 50,
+            "only {} built-in lessons",
+            lessons.len()
+        );
+    }
+}

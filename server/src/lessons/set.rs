@@ -1,0 +1,45 @@
+//! The lessons in force: active, not disabled, compiled into one matcher, indexed by id.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::{Lesson, LessonStatus};
+use crate::analysis::Matcher;
+
+#[derive(Debug)]
+pub struct LessonSet {
+    pub matcher: Matcher,
+    /// Every known lesson (disabled and retired too), for hover and `lessons show`.
+    pub by_id: HashMap<String, Arc<Lesson>>,
+}
+
+impl LessonSet {
+    pub fn new(lessons: Vec<Lesson>, disabled: &BTreeSet<String>) -> LessonSet {
+        let lessons: Vec<Arc<Lesson>> = lessons.into_iter().map(Arc::new).collect();
+        let active = lessons
+            .iter()
+            .filter(|lesson| {
+                lesson.status == LessonStatus::Active && !disabled.contains(&lesson.id)
+            })
+            .cloned();
+        let matcher = Matcher::new(active);
+        for problem in matcher.problems() {
+            tracing::error!(
+                "lesson `{}` skipped: {}",
+                problem.lesson_id,
+                problem.message
+            );
+        }
+        let by_id = lessons
+            .into_iter()
+            .map(|lesson| (lesson.id.clone(), lesson))
+            .collect();
+        LessonSet { matcher, by_id }
+    }
+
+    pub fn lessons(&self) -> Vec<Arc<Lesson>> {
+        let mut lessons: Vec<Arc<Lesson>> = self.by_id.values().cloned().collect();
+        lessons.sort_by(|a, b| a.id.cmp(&b.id));
+        lessons
+    }
+}

@@ -1,0 +1,68 @@
+//! lore's own protocol surface: the commands the server executes and the shape of the
+//! `data` it attaches to diagnostics. Editors mirror these names.
+
+use serde::{Deserialize, Serialize};
+use tower_lsp_server::ls_types::{Position, Range};
+
+/// Run by the client after applying a quick fix or a dismissal: records a trace.
+pub const RECORD_TRACE: &str = "lore.recordTrace";
+/// Disables a lesson in the workspace (`.lore.toml`) and records a trace.
+pub const DISABLE_LESSON: &str = "lore.disableLesson";
+
+/// The code-action kind that applies every safe lore fix in a file.
+pub const FIX_ALL_KIND: &str = "source.fixAll.lore";
+
+/// `data` of a lore diagnostic: everything the code actions need, so they never hit the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticData {
+    pub lesson_id: String,
+    pub lesson_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixData>,
+    pub dismiss: DismissData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FixData {
+    pub title: String,
+    pub safe: bool,
+    pub range: Range,
+    pub new_text: String,
+    /// The finding's lines before and after the fix, for the trace.
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DismissData {
+    /// Where the suppression comment goes (end of the finding's first line).
+    pub position: Position,
+    pub new_text: String,
+    pub line: String,
+}
+
+/// Arguments of `lore.recordTrace` (one object, or an array of them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordTraceArgs {
+    /// `accepted` or `dismissed`.
+    pub outcome: String,
+    pub lesson_id: String,
+    pub uri: String,
+    #[serde(default)]
+    pub before: String,
+    #[serde(default)]
+    pub after: String,
+}
+
+/// Arguments of `lore.disableLesson`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisableLessonArgs {
+    pub lesson_id: String,
+    #[serde(default)]
+    pub uri: String,
+}

@@ -1,0 +1,105 @@
+//! Loading the team's memory: built-in and configured packs synced into the store, then the
+//! store's lessons (the source of truth at run time). Shared by the server and the CLI.
+
+use std::path::Path;
+
+use crate::embeddings::Embedder;
+use crate::lessons::{self, Lesson, PackError};
+use crate::store::{Store, SyncReport};
+
+/// What loading found.
+#[derive(Debug, Default)]
+pub struct Memory {
+    pub lessons: Vec<Lesson>,
+    pub problems: Vec<String>,
+    pub sync: Option<SyncReport>,
+    pub store: Option<Store>,
+}
+
+/// Built-in lessons plus the lessons of `packs`; problems are reported, never fatal.
+pub fn pack_lessons(packs: &[String]) -> (Vec<Lesson>, Vec<PackError>) {
+    let (mut all, mut problems) = lessons::builtin_lessons();
+    for pack in packs {
+        let (pack_lessons, mut pack_problems) =
+            lessons::read_pack_file(Path::new(pack), "imported");
+        problems.append(&mut pack_problems);
+        all = merge_lessons(all, pack_lessons);
+    }
+    (all, problems)
+}
+
+/// `base` plus `more`, keeping the higher version of each id.
+pub fn merge_lessons(mut base: Vec<Lesson>, more: Vec<Lesson>) -> Vec<Lesson> {
+    for lesson in more {
+        match base.iter_mut().find(|existing| existing.id == lesson.id) {
+            Some(existing) if existing.version < lesson.version => *existing = lesson,
+            Some(_) => {}
+            None => base.push(lesson),
+        }
+    }
+    base
+}
+
+/// Syncs the packs into the store at `store_path` and reads its lessons back. Without a
+/// usable store the packs' lessons are used and the problem is reported.
+pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Embedder>) -> Memory {
+    let (pack, pack_problems) = pack_lessons(packs);
+    let mut memory = Memory {
+        problems: pack_problems.iter().map(ToString::to_string).collect(),
+        ..Memory::default()
+    };
+    let store = match Store::open(store_path).await {
+        Ok(store) => store,
+        Err(error) => {
+            memory
+                .problems
+                .push(format!("{error:#}; using the lesson packs without a store"));
+            memory.lessons = pack;
+            return memory;
+        }
+    };
+    match store.sync_lessons(&pack, embedder).await {
+        Ok(report) => memory.sync = Some(report),
+        Err(error) => memory.problems.push(format!(
+            "failed to sync lessons into {}: {error:#}",
+            store.path()
+        )),
+    }
+    match store.lessons().await {
+        Ok(stored) if !stored.is_empty() => memory.lessons = stored,
+        Ok(_) => memory.lessons = pack,
+        Err(error) => {
+            memory.problems.push(format!(
+                "failed to read lessons from {}: {error:#}",
+                store.path()
+            ));
+            memory.lessons = pack;
+        }
+    }
+    memory.store = Some(store);
+    memory
+}
+
+/// The lessons the CLI works with: the built-in packs, overridden by the store's lessons
+/// (higher versions, imported and curated ones) when a store exists at `store_path`.
+pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
+    let (builtin, problems) = pack_lessons(&[]);
+    let mut problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    if !store_path
+        .join(format!("{}.lance", crate::store::LESSONS_TABLE))
+        .exists()
+    {
+        return (builtin, problems);
+    }
+    let stored = async { Store::open(store_path).await?.lessons().await }.await;
+    match stored {
+        Ok(stored) => (merge_lessons(builtin, stored), problems),
+        Err(error) => {
+            problems.push(format!(
+                "cannot read lessons from {}: {error:#}; using the built-in packs",
+                store_path.display()
+            ));
+            (builtin, problems)
+        }
+    }
+}

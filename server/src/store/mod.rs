@@ -1,0 +1,397 @@
+//! The LanceDB store: tables `lessons` and `traces`, every row with an embedding.
+//! The store is the source of truth at run time; packs are synced into it by id and version.
+
+mod rows;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use arrow_array::RecordBatch;
+use futures::TryStreamExt;
+use lancedb::query::{ExecutableQuery, QueryBase, Select};
+
+use crate::embeddings::Embedder;
+use crate::lessons::Lesson;
+use crate::traces::{Outcome, Trace};
+
+pub const LESSONS_TABLE: &str = "lessons";
+pub const TRACES_TABLE: &str = "traces";
+
+/// What a lesson sync did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Per-lesson outcome counts, from the traces.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LessonCounts {
+    pub accepted: u64,
+    pub dismissed: u64,
+    pub hand_fixed: u64,
+}
+
+/// The default store directory: `$XDG_DATA_HOME/lore/store`.
+pub fn default_store_path() -> PathBuf {
+    crate::embeddings::data_dir().join("store")
+}
+
+/// An open LanceDB database.
+#[derive(Clone)]
+pub struct Store {
+    connection: lancedb::Connection,
+    path: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub async fn open(path: &Path) -> anyhow::Result<Store> {
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("failed to create store directory {}", path.display()))?;
+        let uri = path.to_string_lossy().to_string();
+        let connection = lancedb::connect(&uri)
+            .execute()
+            .await
+            .with_context(|| format!("failed to open store {uri}"))?;
+        Ok(Store {
+            connection,
+            path: uri,
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    async fn table(&self, name: &str, dimension: usize) -> anyhow::Result<lancedb::Table> {
+        let names = self
+            .connection
+            .table_names()
+            .execute()
+            .await
+            .context("failed to list tables")?;
+        if names.iter().any(|existing| existing == name) {
+            return self
+                .connection
+                .open_table(name)
+                .execute()
+                .await
+                .with_context(|| format!("failed to open table {name}"));
+        }
+        let schema = match name {
+            LESSONS_TABLE => rows::lessons_schema(dimension),
+            _ => rows::traces_schema(dimension),
+        };
+        match self
+            .connection
+            .create_empty_table(name, schema)
+            .execute()
+            .await
+        {
+            Ok(table) => Ok(table),
+            // Another process may have created it in between.
+            Err(_) => self
+                .connection
+                .open_table(name)
+                .execute()
+                .await
+                .with_context(|| format!("failed to create table {name}")),
+        }
+    }
+
+    async fn existing_table(&self, name: &str) -> anyhow::Result<Option<lancedb::Table>> {
+        let names = self
+            .connection
+            .table_names()
+            .execute()
+            .await
+            .context("failed to list tables")?;
+        if !names.iter().any(|existing| existing == name) {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.connection
+                .open_table(name)
+                .execute()
+                .await
+                .with_context(|| format!("failed to open table {name}"))?,
+        ))
+    }
+
+    async fn read_all(
+        table: &lancedb::Table,
+        columns: Option<&[&str]>,
+    ) -> anyhow::Result<Vec<RecordBatch>> {
+        let mut query = table.query();
+        if let Some(columns) = columns {
+            query = query.select(Select::columns(columns));
+        }
+        let stream = query.execute().await.context("failed to query table")?;
+        stream
+            .try_collect::<Vec<_>>()
+            .await
+            .context("failed to read rows")
+    }
+
+    /// Makes the store hold every given lesson at least at its version, embedding only what
+    /// is new or changed (or was embedded by another model). Lessons the store has at a
+    /// higher version (curated ones) are left alone.
+    pub async fn sync_lessons(
+        &self,
+        lessons: &[Lesson],
+        embedder: Option<&dyn Embedder>,
+    ) -> anyhow::Result<SyncReport> {
+        let dimension = embedder
+            .map(|e| e.dimension())
+            .unwrap_or(crate::embeddings::DEFAULT_DIMENSION);
+        let model = embedder
+            .map(|e| e.model_name().to_string())
+            .unwrap_or_default();
+        let table = self.table(LESSONS_TABLE, dimension).await?;
+        let batches = Self::read_all(&table, Some(&["id", "version", "embedding_model"])).await?;
+        let stored: HashMap<String, (u32, String)> = rows::lesson_versions(&batches)?;
+        let mut report = SyncReport::default();
+        let mut to_write: Vec<&Lesson> = Vec::new();
+        for lesson in lessons {
+            match stored.get(&lesson.id) {
+                None => {
+                    report.added += 1;
+                    to_write.push(lesson);
+                }
+                Some((version, stored_model))
+                    if *version < lesson.version
+                        || (*version == lesson.version
+                            && *stored_model != model
+                            && !model.is_empty()) =>
+                {
+                    report.updated += 1;
+                    to_write.push(lesson);
+                }
+                Some(_) => report.unchanged += 1,
+            }
+        }
+        if to_write.is_empty() {
+            return Ok(report);
+        }
+        let vectors = embed_or_zero(
+            embedder,
+            &to_write
+                .iter()
+                .map(|l| l.embedding_text())
+                .collect::<Vec<_>>(),
+            dimension,
+        )?;
+        let batch = rows::lessons_batch(&to_write, &vectors, &model, dimension)?;
+        let ids: Vec<String> = to_write
+            .iter()
+            .map(|lesson| format!("'{}'", lesson.id.replace('\'', "''")))
+            .collect();
+        // Add first, then delete the older rows: a crash in between leaves duplicates that the
+        // reader resolves by version, never a missing lesson.
+        let old_rows = format!("id IN ({}) AND version <= {}", ids.join(","), u32::MAX);
+        let existing_ids: Vec<&String> = to_write
+            .iter()
+            .filter(|l| stored.contains_key(&l.id))
+            .map(|l| &l.id)
+            .collect();
+        if existing_ids.is_empty() {
+            table
+                .add(batch)
+                .execute()
+                .await
+                .context("failed to add lessons")?;
+        } else {
+            table
+                .delete(old_rows.as_str())
+                .await
+                .context("failed to replace lessons")?;
+            table
+                .add(batch)
+                .execute()
+                .await
+                .context("failed to add lessons")?;
+        }
+        Ok(report)
+    }
+
+    /// Every lesson in the store (the highest version of each id).
+    pub async fn lessons(&self) -> anyhow::Result<Vec<Lesson>> {
+        let Some(table) = self.existing_table(LESSONS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches = Self::read_all(&table, Some(&["id", "version", "lesson_json"])).await?;
+        rows::lessons_from_batches(&batches)
+    }
+
+    /// The `limit` lessons nearest to `vector` (cosine distance), nearest first.
+    pub async fn nearest_lessons(
+        &self,
+        vector: &[f32],
+        limit: usize,
+    ) -> anyhow::Result<Vec<(String, f32)>> {
+        let Some(table) = self.existing_table(LESSONS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let stream = table
+            .query()
+            .nearest_to(vector)
+            .context("invalid query vector")?
+            .distance_type(lancedb::DistanceType::Cosine)
+            .select(Select::columns(&["id"]))
+            .limit(limit)
+            .execute()
+            .await
+            .context("failed to search lessons")?;
+        let batches: Vec<RecordBatch> = stream
+            .try_collect()
+            .await
+            .context("failed to read search results")?;
+        rows::ids_and_distances(&batches)
+    }
+
+    /// Appends one trace, embedding it with `embedder` (a zero vector without one).
+    pub async fn record_trace(
+        &self,
+        trace: &Trace,
+        embedder: Option<&dyn Embedder>,
+    ) -> anyhow::Result<()> {
+        let dimension = embedder
+            .map(|e| e.dimension())
+            .unwrap_or(crate::embeddings::DEFAULT_DIMENSION);
+        let mut vectors = embed_or_zero(embedder, &[trace.embedding_text()], dimension)?;
+        let model = embedder
+            .map(|e| e.model_name().to_string())
+            .unwrap_or_default();
+        self.write_trace(trace, vectors.remove(0), &model).await
+    }
+
+    /// Appends one trace whose embedding was computed already (`model` empty: none).
+    pub async fn write_trace(
+        &self,
+        trace: &Trace,
+        vector: Vec<f32>,
+        model: &str,
+    ) -> anyhow::Result<()> {
+        let dimension = vector.len();
+        let table = self.table(TRACES_TABLE, dimension).await?;
+        let batch = rows::traces_batch(std::slice::from_ref(trace), &[vector], model, dimension)?;
+        table
+            .add(batch)
+            .execute()
+            .await
+            .context("failed to add trace")?;
+        Ok(())
+    }
+
+    /// Every trace, oldest first.
+    pub async fn traces(&self) -> anyhow::Result<Vec<Trace>> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches = Self::read_all(&table, Some(&rows::TRACE_COLUMNS)).await?;
+        let mut traces = rows::traces_from_batches(&batches)?;
+        traces.sort_by(|a, b| (a.time_ms, &a.id).cmp(&(b.time_ms, &b.id)));
+        Ok(traces)
+    }
+
+    /// Outcome counts per lesson id.
+    pub async fn lesson_counts(&self) -> anyhow::Result<HashMap<String, LessonCounts>> {
+        let mut counts: HashMap<String, LessonCounts> = HashMap::new();
+        for trace in self.traces().await? {
+            let Some(lesson_id) = trace.lesson_id else {
+                continue;
+            };
+            let entry = counts.entry(lesson_id).or_default();
+            match trace.outcome {
+                Outcome::Accepted => entry.accepted += 1,
+                Outcome::Dismissed | Outcome::Disabled => entry.dismissed += 1,
+                Outcome::HandFixed => entry.hand_fixed += 1,
+                Outcome::AgentReported => {}
+            }
+        }
+        Ok(counts)
+    }
+}
+
+fn embed_or_zero(
+    embedder: Option<&dyn Embedder>,
+    texts: &[String],
+    dimension: usize,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    match embedder {
+        Some(embedder) => embedder.embed(texts).context("failed to embed rows"),
+        None => Ok(texts.iter().map(|_| vec![0.0; dimension]).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embeddings::FakeEmbedder;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lessons_sync_by_id_and_version_and_traces_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let embedder = FakeEmbedder::default();
+        let (lessons, _) = crate::lessons::builtin_lessons();
+        let first = store
+            .sync_lessons(&lessons[..3], Some(&embedder))
+            .await
+            .unwrap();
+        assert_eq!(
+            first,
+            SyncReport {
+                added: 3,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+        let mut changed = lessons[..3].to_vec();
+        changed[1].version += 1;
+        changed[1].message = "changed".into();
+        let second = store.sync_lessons(&changed, Some(&embedder)).await.unwrap();
+        assert_eq!(
+            second,
+            SyncReport {
+                added: 0,
+                updated: 1,
+                unchanged: 2
+            }
+        );
+        let stored = store.lessons().await.unwrap();
+        assert_eq!(stored.len(), 3);
+        assert_eq!(
+            stored
+                .iter()
+                .find(|l| l.id == changed[1].id)
+                .unwrap()
+                .message,
+            "changed"
+        );
+
+        let trace = Trace::new(
+            Outcome::Accepted,
+            Some(lessons[0].id.clone()),
+            "file:///a.py",
+            "before",
+            "after",
+        );
+        store.record_trace(&trace, Some(&embedder)).await.unwrap();
+        let traces = store.traces().await.unwrap();
+        assert_eq!(traces, vec![trace]);
+        assert_eq!(
+            store.lesson_counts().await.unwrap()[&lessons[0].id].accepted,
+            1
+        );
+    }
+}

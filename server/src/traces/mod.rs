@@ -1,0 +1,9 @@
+//! Traces: what people and agents did with a lesson, recorded as experience.
+
+mod events;
+mod recorder;
+mod scrub;
+
+pub use events::{Outcome, Trace};
+pub use recorder::TraceRecorder;
+pub use scrub::scrub_secrets;

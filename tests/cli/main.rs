@@ -1,0 +1,204 @@
+//! The `lore` command line, run as a real process.
+
+use std::process::Command;
+
+fn lore(args: &[&str], store: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .expect("lore runs")
+}
+
+fn example_project() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/example_project")
+}
+
+#[test]
+fn check_reports_findings_like_a_linter_and_exits_1() {
+    let store = tempfile::tempdir().unwrap();
+    let output = lore(
+        &["check", example_project().to_str().unwrap()],
+        store.path(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let first = stdout.lines().next().unwrap();
+    // file:line:col: lesson-id message
+    let parts: Vec<&str> = first.splitn(4, ':').collect();
+    assert!(
+        parts[0].ends_with(".py")
+            && parts[1].parse::<usize>().is_ok()
+            && parts[2].parse::<usize>().is_ok(),
+        "{first}"
+    );
+    assert!(stdout.contains("python-bare-except"), "{stdout}");
+}
+
+#[test]
+fn check_json_is_an_array_of_findings() {
+    let store = tempfile::tempdir().unwrap();
+    let output = lore(
+        &[
+            "check",
+            "--format",
+            "json",
+            example_project().to_str().unwrap(),
+        ],
+        store.path(),
+    );
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert!(findings.len() >= 5, "{findings:?}");
+    for key in [
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "lesson_id",
+        "severity",
+        "message",
+    ] {
+        assert!(findings[0].get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn check_exits_0_on_clean_code_and_2_on_errors() {
+    let store = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.py");
+    std::fs::write(&clean, "def add(a, b):\n    return a + b\n").unwrap();
+    assert_eq!(
+        lore(&["check", clean.to_str().unwrap()], store.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let missing = dir.path().join("missing.py");
+    let output = lore(&["check", missing.to_str().unwrap()], store.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no such file"));
+    let binary = dir.path().join("binary.py");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    let output = lore(&["check", binary.to_str().unwrap()], store.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("not UTF-8"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn check_honours_the_workspace_config() {
+    let store = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "try:\n    f()\nexcept:\n    pass\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".lore.toml"),
+        "disabled_lessons = [\"python-bare-except\", \"python-broad-except-pass\"]\n",
+    )
+    .unwrap();
+    let output = lore(&["check", dir.path().to_str().unwrap()], store.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn lessons_list_and_show() {
+    let store = tempfile::tempdir().unwrap();
+    let output = lore(&["lessons", "list"], store.path());
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.lines().count() >= 50);
+    let output = lore(&["lessons", "show", "python-bare-except"], store.path());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("**Instead of**") && stdout.contains("**Trigger**"),
+        "{stdout}"
+    );
+    let output = lore(&["lessons", "show", "no-such-lesson"], store.path());
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn importing_a_broken_pack_names_file_line_and_field_and_keeps_the_store() {
+    let store = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("team.toml");
+    std::fs::write(
+        &pack,
+        "[[lesson]]\nid = \"team-ok\"\nversion = 1\ntitle = \"t\"\nmessage = \"m\"\nseverity = \"info\"\nlibraries = []\nexplanation = \"e\"\nquery = \"(call) @lesson\"\nbad = \"f()\"\ngood = \"x\"\n\n[[lesson]]\nid = \"team-bad\"\nversion = 1\n",
+    )
+    .unwrap();
+    let output = lore(&["lessons", "import", pack.to_str().unwrap()], store.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("team.toml:14: lesson `team-bad`: missing field"),
+        "{stderr}"
+    );
+    let output = lore(&["lessons", "show", "team-ok"], store.path());
+    assert!(output.status.success(), "the good lesson was imported");
+    let output = lore(&["lessons", "list"], store.path());
+    assert!(
+        String::from_utf8(output.stdout).unwrap().lines().count() >= 51,
+        "built-ins are still there"
+    );
+}
+
+#[test]
+fn traces_list_json_is_an_empty_array_on_a_new_store() {
+    let store = tempfile::tempdir().unwrap();
+    let output = lore(&["traces", "list", "--json"], store.path());
+    assert!(output.status.success());
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn doctor_finds_the_model_and_runtime() {
+    let store = tempfile::tempdir().unwrap();
+    let output = lore(&["doctor"], store.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("model loads in") && stdout.contains("384 dimensions"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn doctor_says_what_is_missing_and_what_to_do() {
+    let store = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["doctor", "--store"])
+        .arg(store.path())
+        .env("LORE_MODEL_DIR", "/nonexistent/model")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout.contains("missing: /nonexistent/model/model.onnx") && stdout.contains("setup.sh"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,141 @@
+//! Bad input gets a clear error and the server keeps running.
+
+use serde_json::{Value, json};
+
+use crate::{BARE_EXCEPT, Workspace, codes};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_edits_and_unknown_documents_are_reported_and_change_nothing() {
+    let mut workspace = Workspace::start(json!({})).await;
+    let uri = workspace.uri("a.py");
+    workspace.client.open(&uri, BARE_EXCEPT, 1).await;
+    workspace.client.diagnostics(&uri, 1).await;
+    workspace
+        .client
+        .change(&uri, 2, json!([{"range": {"start": {"line": 99, "character": 0}, "end": {"line": 99, "character": 1}}, "text": "x"}]))
+        .await;
+    let log = workspace
+        .client
+        .wait_for("window/logMessage", |p| p["type"] == 1)
+        .await;
+    let message = log["message"].as_str().unwrap();
+    assert!(
+        message.contains("rejected a change") && message.contains("line 99"),
+        "{message}"
+    );
+    workspace
+        .client
+        .change(&workspace.uri("never-opened.py"), 1, json!([{"text": "x"}]))
+        .await;
+    let log = workspace
+        .client
+        .wait_for("window/logMessage", |p| p["type"] == 1)
+        .await;
+    assert!(
+        log["message"].as_str().unwrap().contains("not open"),
+        "{log}"
+    );
+    // The document is intact and the server answers.
+    let hover = workspace
+        .client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 1}}),
+        )
+        .await;
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("Bare")
+    );
+    workspace.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_commands_and_settings_get_clear_errors() {
+    let mut workspace = Workspace::start(json!({})).await;
+    let response = workspace
+        .client
+        .request_raw(
+            "workspace/executeCommand",
+            json!({"command": "lore.recordTrace", "arguments": [{"outcome": 3}]}),
+        )
+        .await;
+    assert_eq!(response["error"]["code"], -32602);
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lore.recordTrace"),
+        "{response}"
+    );
+    let response = workspace
+        .client
+        .request_raw("workspace/executeCommand", json!({"command": "lore.nope"}))
+        .await;
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command"),
+        "{response}"
+    );
+    workspace
+        .client
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"lore": {"debounceMs": "soon"}}}),
+        )
+        .await;
+    let shown = workspace
+        .client
+        .wait_for("window/showMessage", |_| true)
+        .await;
+    assert!(
+        shown["message"].as_str().unwrap().contains("debounceMs")
+            || shown["message"].as_str().unwrap().contains("invalid type"),
+        "{shown}"
+    );
+    // A malformed JSON-RPC message is reported with where and why, and the server goes on.
+    workspace
+        .client
+        .send_raw(b"Content-Length: 9\r\n\r\n{not json")
+        .await;
+    let log = workspace
+        .client
+        .wait_for("window/logMessage", |p| {
+            p["message"].as_str().unwrap_or("").contains("malformed")
+        })
+        .await;
+    assert!(
+        log["message"].as_str().unwrap().contains("not JSON"),
+        "{log}"
+    );
+    let uri = workspace.uri("a.py");
+    workspace.client.open(&uri, BARE_EXCEPT, 1).await;
+    assert_eq!(
+        codes(&workspace.client.diagnostics(&uri, 1).await),
+        ["python-bare-except"]
+    );
+    workspace.client.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_file_is_kept_in_sync_but_not_analysed() {
+    let mut workspace = Workspace::start(json!({})).await;
+    let uri = workspace.uri("huge.py");
+    let line = "except_value = 1  # padding padding padding padding padding padding\n";
+    let text: String = line.repeat(lore::documents::MAX_ANALYSED_BYTES / line.len() + 10);
+    workspace.client.open(&uri, &text, 1).await;
+    assert!(workspace.client.diagnostics(&uri, 1).await.is_empty());
+    let hover = workspace
+        .client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+        )
+        .await;
+    assert_eq!(hover, Value::Null);
+    workspace.client.shutdown().await;
+}

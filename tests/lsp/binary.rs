@@ -1,0 +1,108 @@
+//! The real `lore` binary over stdio, with the real local model and a LanceDB store on disk.
+
+use std::process::Stdio;
+
+use serde_json::json;
+
+use crate::support::{LspClient, apply_text_edits, eventually, file_uri};
+use crate::{BARE_EXCEPT, codes};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_diagnostics_fixes_and_records_embedded_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["serve", "--store"])
+        .arg(&store)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("lore starts");
+    let mut client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let result = client
+        .initialize(dir.path(), json!({"debounceMs": 0}), json!({}))
+        .await;
+    assert_eq!(result["serverInfo"]["name"], "lore");
+    assert_eq!(result["capabilities"]["positionEncoding"], "utf-16");
+    let uri = file_uri(&dir.path().join("a.py"));
+    client.open(&uri, BARE_EXCEPT, 1).await;
+    let diagnostics = client.diagnostics(&uri, 1).await;
+    assert_eq!(codes(&diagnostics), ["python-bare-except"]);
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
+        .await;
+    let edits = actions[0]["edit"]["changes"][&uri]
+        .as_array()
+        .unwrap()
+        .clone();
+    let fixed = apply_text_edits(BARE_EXCEPT, &edits);
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]})).await;
+    // The store is created in the background; wait for it before running the command.
+    eventually(|| {
+        let store = store.clone();
+        async move { store.join("lessons.lance").exists().then_some(()) }
+    })
+    .await;
+    client
+        .request("workspace/executeCommand", actions[0]["command"].clone())
+        .await;
+    assert!(client.diagnostics(&uri, 2).await.is_empty());
+    let trace = eventually(|| {
+        let store = store.clone();
+        async move {
+            let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
+                .args(["traces", "list", "--json", "--store"])
+                .arg(&store)
+                .output()
+                .await
+                .ok()?;
+            let traces: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+            traces.as_array().and_then(|all| all.first().cloned())
+        }
+    })
+    .await;
+    assert_eq!(trace["outcome"], "accepted");
+    assert_eq!(trace["lesson_id"], "python-bare-except");
+    assert!(trace["time"].as_str().unwrap().ends_with('Z'));
+    client.shutdown().await;
+    let status = tokio::time::timeout(crate::support::WAIT, child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+
+    // The rows were embedded by the real model: nearest lesson to a question about it.
+    let opened = lore::store::Store::open(&store).await.unwrap();
+    assert!(opened.lessons().await.unwrap().len() >= 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_model_embeds_lessons_so_a_question_finds_its_lesson() {
+    let settings = lore::embeddings::ModelSettings::from_env();
+    let embedder = lore::embeddings::ModelEmbedder::load(&settings).unwrap_or_else(|error| {
+        panic!("the local model must be installed (server/scripts/setup.sh): {error}")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let store = lore::store::Store::open(dir.path()).await.unwrap();
+    let (lessons, _) = lore::lessons::builtin_lessons();
+    use lore::embeddings::Embedder;
+    store.sync_lessons(&lessons, Some(&embedder)).await.unwrap();
+    let question = embedder
+        .embed(&[
+            "my try block catches everything with a bare except clause, even Ctrl-C".to_string(),
+        ])
+        .unwrap();
+    let nearest = store.nearest_lessons(&question[0], 3).await.unwrap();
+    let ids: Vec<&str> = nearest.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(
+        ids.contains(&"python-bare-except"),
+        "nearest lessons: {nearest:?}"
+    );
+    assert!(
+        nearest[0].1 < 0.7,
+        "cosine distance of the best match: {}",
+        nearest[0].1
+    );
+}
