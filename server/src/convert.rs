@@ -89,20 +89,23 @@ pub fn diagnostic(
         .as_ref()
         .zip(lesson.fix.as_ref())
         .map(|(edit, lesson_fix)| {
-            let mut fixed = document.text.clone();
-            fixed.replace_range(edit.range.clone(), &edit.replacement);
-            let after_end = (lines.end as isize + edit.replacement.len() as isize
-                - edit.range.len() as isize) as usize;
+            // The finding's lines with the fix spliced in (the fix lies within or across them).
+            let start = lines.start.min(edit.range.start);
+            let end = lines.end.max(edit.range.end);
+            let text = &document.text;
+            let after = format!(
+                "{}{}{}",
+                &text[start..edit.range.start],
+                edit.replacement,
+                &text[edit.range.end..end]
+            );
             FixData {
                 title: lesson_fix.title.clone(),
                 safe: lesson_fix.safe,
                 range: byte_range_to_lsp(document, edit.range.clone(), encoding),
                 new_text: edit.replacement.clone(),
                 before: line_text.to_string(),
-                after: fixed
-                    .get(lines.start..after_end)
-                    .unwrap_or_default()
-                    .to_string(),
+                after,
             }
         });
     let first_line_end = document.text[finding.range.start..]

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{self as lsp, MessageType};
 
-use crate::analysis::Finding;
+use crate::analysis::imports::{self, Imports};
+use crate::analysis::{Finding, incremental};
 use crate::config::{Settings, WorkspaceConfig};
 use crate::convert;
 use crate::documents::{AppliedEdit, Document, DocumentStore, PositionEncoding};
@@ -36,10 +37,33 @@ pub struct TrackedFinding {
 }
 
 /// The latest analysis of one document.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DocumentFindings {
     pub version: i32,
     pub findings: Vec<TrackedFinding>,
+    /// What the analysis ran with: a later one may reuse it only with the same of both.
+    lessons: Arc<LessonSet>,
+    imports: Imports,
+}
+
+impl DocumentFindings {
+    /// The findings no edit has touched, at their current byte ranges.
+    fn untouched(&self) -> Vec<Finding> {
+        self.findings
+            .iter()
+            .filter(|tracked| !tracked.touched)
+            .map(|tracked| {
+                let mut finding = tracked.finding.clone();
+                let delta = tracked.range_now.start as isize - finding.range.start as isize;
+                finding.range = tracked.range_now.clone();
+                if let Some(fix) = &mut finding.fix {
+                    fix.range = (fix.range.start as isize + delta) as usize
+                        ..(fix.range.end as isize + delta) as usize;
+                }
+                finding
+            })
+            .collect()
+    }
 }
 
 /// A finding that went away after a hand edit, waiting to see whether a fix command claims it.
@@ -332,14 +356,20 @@ impl Session {
         uri: &str,
         expected_version: Option<i32>,
     ) -> Option<(i32, Vec<lsp::Diagnostic>)> {
-        let (document, lessons) = {
+        let (document, lessons, previous) = {
             let state = self.state();
             let document = state.documents.get(uri)?.clone();
             if expected_version.is_some_and(|expected| expected != document.version) {
                 return None; // A newer edit has its own analysis scheduled.
             }
-            (document, state.lessons.clone())
+            let previous = state
+                .findings
+                .get(uri)
+                .filter(|previous| Arc::ptr_eq(&previous.lessons, &state.lessons))
+                .map(|previous| (previous.imports.clone(), previous.untouched()));
+            (document, state.lessons.clone(), previous)
         };
+        let file_imports = imports::imports(&document.tree, &document.text);
         let findings = if document.is_too_large() {
             tracing::warn!(
                 "{uri} is larger than {} bytes; not analysed",
@@ -347,7 +377,26 @@ impl Session {
             );
             Vec::new()
         } else {
-            lessons.matcher.run(&document.tree, &document.text, None)
+            match previous {
+                // Only what changed is queried again, unless the imports (which decide which
+                // lessons apply anywhere in the file) changed too.
+                Some((previous_imports, kept)) if previous_imports == file_imports => {
+                    incremental::rerun(
+                        &lessons.matcher,
+                        &document.tree,
+                        &document.text,
+                        &file_imports,
+                        kept,
+                        &document.dirty,
+                    )
+                }
+                _ => lessons.matcher.run_with_imports(
+                    &document.tree,
+                    &document.text,
+                    None,
+                    &file_imports,
+                ),
+            }
         };
         let mut state = self.state();
         if state.documents.get(uri).map(|current| current.version) != Some(document.version) {
@@ -369,7 +418,10 @@ impl Session {
                 )
             })
             .collect();
-        self.update_findings(&mut state, uri, &document, findings);
+        if let Some(current) = state.documents.get_mut(uri) {
+            current.dirty.clear();
+        }
+        self.update_findings(&mut state, uri, &document, findings, lessons, file_imports);
         Some((document.version, diagnostics))
     }
 
@@ -379,6 +431,8 @@ impl Session {
         uri: &str,
         document: &Document,
         findings: Vec<Finding>,
+        lessons: Arc<LessonSet>,
+        file_imports: Imports,
     ) {
         let new: Vec<TrackedFinding> = findings
             .into_iter()
@@ -397,6 +451,8 @@ impl Session {
             DocumentFindings {
                 version: document.version,
                 findings: new,
+                lessons,
+                imports: file_imports,
             },
         );
         let Some(old) = old else { return };

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
-use tree_sitter::{Point, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
 
 use super::{fix, imports, parse, suppression};
 use crate::lessons::Lesson;
@@ -21,8 +21,6 @@ pub struct MatcherProblem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FixEdit {
     pub range: Range<usize>,
-    pub start: Point,
-    pub end: Point,
     pub replacement: String,
 }
 
@@ -32,8 +30,6 @@ pub struct Finding {
     pub lesson: Arc<Lesson>,
     /// Byte range of the `@lesson` capture.
     pub range: Range<usize>,
-    pub start: Point,
-    pub end: Point,
     pub fix: Option<FixEdit>,
 }
 
@@ -135,13 +131,23 @@ impl Matcher {
     /// Runs every lesson over `tree` (the parse of `text`). With `byte_range`, only matches
     /// intersecting that range are produced.
     pub fn run(&self, tree: &Tree, text: &str, byte_range: Option<Range<usize>>) -> Vec<Finding> {
+        self.run_with_imports(tree, text, byte_range, &imports::imports(tree, text))
+    }
+
+    /// `run`, with the file's imports already known.
+    pub fn run_with_imports(
+        &self,
+        tree: &Tree,
+        text: &str,
+        byte_range: Option<Range<usize>>,
+        file_imports: &imports::Imports,
+    ) -> Vec<Finding> {
         let Some(query) = &self.query else {
             return Vec::new();
         };
         let Some(lesson_capture) = self.lesson_capture else {
             return Vec::new();
         };
-        let file_imports = imports::imports(tree, text);
         let capture_names = query.capture_names();
         let mut cursor = QueryCursor::new();
         if let Some(range) = byte_range {
@@ -194,16 +200,12 @@ impl Matcher {
                     .ok()
                     .map(|replacement| FixEdit {
                         range: fix_node.byte_range(),
-                        start: fix_node.start_position(),
-                        end: fix_node.end_position(),
                         replacement,
                     })
             });
             findings.push(Finding {
                 lesson: lesson.clone(),
                 range: node.byte_range(),
-                start: node.start_position(),
-                end: node.end_position(),
                 fix,
             });
         }
@@ -331,7 +333,7 @@ mod tests {
         assert_eq!(
             findings
                 .iter()
-                .map(|f| (f.lesson_id(), f.start.row))
+                .map(|f| (f.lesson_id(), text[..f.range.start].matches('\n').count()))
                 .collect::<Vec<_>>(),
             [("call", 1)]
         );

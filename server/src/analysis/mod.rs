@@ -3,6 +3,7 @@
 
 pub mod fix;
 pub mod imports;
+pub mod incremental;
 pub mod matcher;
 pub mod parse;
 pub mod suppression;

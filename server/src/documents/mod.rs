@@ -41,6 +41,9 @@ pub struct Document {
     pub text: String,
     pub tree: Tree,
     pub line_index: LineIndex,
+    /// Byte ranges (current coordinates) written or re-parsed differently since the last
+    /// analysis took them (`Session::analyse` clears them).
+    pub dirty: Vec<Range<usize>>,
 }
 
 impl std::fmt::Debug for Document {
@@ -56,11 +59,13 @@ impl Document {
     pub fn new(text: String, version: i32) -> Document {
         let tree = parse::parse(&text, None);
         let line_index = LineIndex::new(&text);
+        let dirty = std::iter::once(0..text.len()).collect();
         Document {
             version,
             text,
             tree,
             line_index,
+            dirty,
         }
     }
 
@@ -80,10 +85,12 @@ impl Document {
         let mut tree = self.tree.clone();
         let mut line_index = self.line_index.clone();
         let mut applied: Vec<AppliedEdit> = Vec::new();
+        let mut dirty = self.dirty.clone();
         let mut full_replace = false;
         for change in changes {
             match change.range {
                 None => {
+                    dirty = std::iter::once(0..change.text.len()).collect();
                     applied.push(AppliedEdit {
                         start: 0,
                         old_end: text.len(),
@@ -103,6 +110,15 @@ impl Document {
                     tree.edit(&edit);
                     text.replace_range(start_byte..end_byte, &change.text);
                     line_index = LineIndex::new(&text);
+                    for range in &mut dirty {
+                        *range = shift_range(
+                            range.clone(),
+                            start_byte,
+                            end_byte,
+                            change.text.len() as isize - (end_byte - start_byte) as isize,
+                        );
+                    }
+                    dirty.push(start_byte..start_byte + change.text.len());
                     applied.push(AppliedEdit {
                         start: start_byte,
                         old_end: end_byte,
@@ -111,11 +127,20 @@ impl Document {
                 }
             }
         }
-        self.tree = if full_replace {
+        let new_tree = if full_replace {
             parse::parse(&text, None)
         } else {
             parse::parse(&text, Some(&tree))
         };
+        if !full_replace {
+            // Where the parse itself changed (e.g. an opened string swallowing what follows).
+            dirty.extend(
+                tree.changed_ranges(&new_tree)
+                    .map(|range| range.start_byte..range.end_byte),
+            );
+        }
+        self.tree = new_tree;
+        self.dirty = dirty;
         self.text = text;
         self.line_index = line_index;
         self.version = version;
