@@ -61,13 +61,7 @@ pub fn rerun(
             .into_iter()
             .filter(|finding| finding.range.start >= span.start && finding.range.end <= span.end),
     );
-    findings.sort_by(|a, b| {
-        (a.range.start, a.range.end, a.lesson_id()).cmp(&(
-            b.range.start,
-            b.range.end,
-            b.lesson_id(),
-        ))
-    });
+    super::matcher::sort_findings(&mut findings);
     findings
 }
 

@@ -209,13 +209,7 @@ impl Matcher {
                 fix,
             });
         }
-        findings.sort_by(|a, b| {
-            (a.range.start, a.range.end, a.lesson_id()).cmp(&(
-                b.range.start,
-                b.range.end,
-                b.lesson_id(),
-            ))
-        });
+        sort_findings(&mut findings);
         findings
     }
 
@@ -225,6 +219,17 @@ impl Matcher {
             .partition_point(|&lesson_start| lesson_start <= start)
             .saturating_sub(1)
     }
+}
+
+/// Orders findings by position, then lesson id: the order diagnostics are published in.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.lesson_id()).cmp(&(
+            b.range.start,
+            b.range.end,
+            b.lesson_id(),
+        ))
+    });
 }
 
 /// Concatenates the queries, remembering where each lesson's text starts.
