@@ -169,6 +169,7 @@ impl Session {
         let lessons = crate::memory::merge_lessons(known, pack);
         problems.extend(pack_problems.iter().map(ToString::to_string));
         let lesson_set = Arc::new(LessonSet::new(lessons, &settings.disabled_lessons));
+        problems.extend(lesson_set.problems());
         let mut state = self.state();
         state.client_settings = client_settings;
         state.settings = settings;
@@ -177,10 +178,13 @@ impl Session {
     }
 
     /// Replaces the lessons (after the store loaded), keeping the disabled ones out.
-    pub fn set_lessons(&self, lessons: Vec<crate::lessons::Lesson>) {
+    /// Returns the problems to show the user (lessons whose query does not compile).
+    pub fn set_lessons(&self, lessons: Vec<crate::lessons::Lesson>) -> Vec<String> {
         let disabled = self.state().settings.disabled_lessons.clone();
         let lesson_set = Arc::new(LessonSet::new(lessons, &disabled));
+        let problems = lesson_set.problems();
         self.state().lessons = lesson_set;
+        problems
     }
 
     /// Loads the model and the store in the background, then re-analyses open documents.
@@ -235,7 +239,12 @@ impl Session {
             }
             session.state().embedder = embedder;
             if !memory.lessons.is_empty() {
-                session.set_lessons(memory.lessons);
+                for problem in session.set_lessons(memory.lessons) {
+                    session
+                        .client
+                        .log_message(MessageType::ERROR, format!("lore: {problem}"))
+                        .await;
+                }
             }
             tracing::info!("memory loaded from {}", store_path.display());
             session

@@ -139,3 +139,34 @@ async fn a_huge_file_is_kept_in_sync_but_not_analysed() {
     assert_eq!(hover, Value::Null);
     workspace.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lesson_whose_query_does_not_compile_is_reported_and_the_rest_still_fire() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("team.toml");
+    let broken = crate::diagnostics::TEAM_PACK
+        .replace("team-len-zero", "team-broken")
+        .replace("(comparison_operator", "(no_such_node");
+    std::fs::write(&pack, broken).unwrap();
+    let mut workspace = Workspace::start(json!({"packs": [pack.display().to_string()]})).await;
+    let log = workspace
+        .client
+        .wait_for("window/logMessage", |p| {
+            p["message"].as_str().unwrap_or("").contains("team-broken")
+        })
+        .await;
+    assert!(
+        log["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not compile"),
+        "{log}"
+    );
+    let uri = workspace.uri("a.py");
+    workspace.client.open(&uri, BARE_EXCEPT, 1).await;
+    assert_eq!(
+        codes(&workspace.client.diagnostics(&uri, 1).await),
+        ["python-bare-except"]
+    );
+    workspace.client.shutdown().await;
+}

@@ -37,6 +37,20 @@ impl LessonSet {
         LessonSet { matcher, by_id }
     }
 
+    /// Lessons left out because their query does not compile, as messages for the user.
+    pub fn problems(&self) -> Vec<String> {
+        self.matcher
+            .problems()
+            .iter()
+            .map(|problem| {
+                format!(
+                    "lesson `{}` skipped: {}",
+                    problem.lesson_id, problem.message
+                )
+            })
+            .collect()
+    }
+
     pub fn lessons(&self) -> Vec<Arc<Lesson>> {
         let mut lessons: Vec<Arc<Lesson>> = self.by_id.values().cloned().collect();
         lessons.sort_by(|a, b| a.id.cmp(&b.id));
