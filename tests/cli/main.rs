@@ -202,3 +202,94 @@ fn doctor_says_what_is_missing_and_what_to_do() {
         "{stdout}"
     );
 }
+
+#[test]
+fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
+    let store = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    let package = site.path().join("tinyframe");
+    std::fs::create_dir_all(package.join("core")).unwrap();
+    std::fs::write(
+        package.join("__init__.py"),
+        "\"\"\"A tiny frame library.\"\"\"\nfrom tinyframe.core.frame import Frame\n",
+    )
+    .unwrap();
+    std::fs::write(package.join("core/__init__.py"), "").unwrap();
+    std::fs::write(
+        package.join("core/frame.py"),
+        "class Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n",
+    )
+    .unwrap();
+    let index = |packages: &str| {
+        Command::new(env!("CARGO_BIN_EXE_lore"))
+            .args(["index-docs", "--packages", packages, "--store"])
+            .arg(store.path())
+            .env("PYTHONPATH", site.path())
+            .output()
+            .unwrap()
+    };
+    let output = index("tinyframe");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("tinyframe") && stdout.contains("4 chunks; 4 embedded"),
+        "{stdout}"
+    );
+    // A second run embeds nothing: unchanged chunks are skipped by content hash.
+    let again = String::from_utf8_lossy(&index("tinyframe").stdout).to_string();
+    assert!(
+        again.contains("0 embedded") && again.contains("4 unchanged"),
+        "{again}"
+    );
+    // A package that is not installed is a clear error, and the table is left as it was.
+    let missing = index("no_such_package_here");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not installed"));
+
+    let output = lore(
+        &[
+            "search",
+            "keep equal rows in their original order when sorting",
+            "--json",
+            "--limit",
+            "3",
+        ],
+        store.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let items: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let first = &items[0];
+    assert_eq!(first["title"], "tinyframe.Frame.sort_values", "{items:#}");
+    assert_eq!(first["kind"], "doc");
+    for key in [
+        "id",
+        "kind",
+        "title",
+        "text",
+        "score",
+        "libraries",
+        "provenance",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn index_docs_rejects_an_interpreter_that_is_not_python() {
+    let store = tempfile::tempdir().unwrap();
+    let output = lore(&["index-docs", "--python", "/bin/false"], store.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("not a working Python interpreter"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

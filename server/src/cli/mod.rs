@@ -2,7 +2,9 @@
 
 mod check;
 mod doctor;
+mod index_docs;
 mod lessons;
+mod search;
 mod traces;
 
 use std::path::PathBuf;
@@ -41,6 +43,10 @@ pub enum Command {
     Traces(traces::TracesCommand),
     /// Say what lore finds on this machine (store, model, ONNX Runtime) and what to do.
     Doctor,
+    /// Build the documentation knowledge base from installed Python libraries.
+    IndexDocs(index_docs::IndexDocsArgs),
+    /// Search the memory: lessons and documentation.
+    Search(search::SearchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +107,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lessons(command) => lessons::run(command, &store),
         Command::Traces(command) => traces::run(command, &store),
         Command::Doctor => doctor::run(&store),
+        Command::IndexDocs(args) => index_docs::run(&args, &store),
+        Command::Search(args) => search::run(&args, &store),
     }
 }
 

@@ -17,6 +17,9 @@ use crate::traces::{Outcome, Trace};
 
 pub const LESSONS_TABLE: &str = "lessons";
 pub const TRACES_TABLE: &str = "traces";
+pub const DOCS_TABLE: &str = "docs";
+
+pub use rows::DocHit;
 
 /// What a lesson sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -89,6 +92,7 @@ impl Store {
         }
         let schema = match name {
             LESSONS_TABLE => rows::lessons_schema(dimension),
+            DOCS_TABLE => rows::docs_schema(dimension),
             _ => rows::traces_schema(dimension),
         };
         match self
@@ -246,7 +250,7 @@ impl Store {
             .nearest_to(vector)
             .context("invalid query vector")?
             .distance_type(lancedb::DistanceType::Cosine)
-            .select(Select::columns(&["id"]))
+            .select(Select::columns(&["id", "_distance"]))
             .limit(limit)
             .execute()
             .await
@@ -292,6 +296,149 @@ impl Store {
         Ok(())
     }
 
+    /// Doc chunk id → content hash, for every row of the `docs` table.
+    pub async fn doc_hashes(&self) -> anyhow::Result<HashMap<String, String>> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(HashMap::new());
+        };
+        let batches = Self::read_all(&table, Some(&["id", "hash"])).await?;
+        rows::doc_hashes(&batches)
+    }
+
+    /// Writes doc chunks (replacing rows with the same ids).
+    pub async fn add_docs(
+        &self,
+        chunks: &[&crate::docs::DocChunk],
+        vectors: &[Vec<f32>],
+        model: &str,
+    ) -> anyhow::Result<()> {
+        let dimension = vectors
+            .first()
+            .map(Vec::len)
+            .unwrap_or(crate::embeddings::DEFAULT_DIMENSION);
+        let table = self.table(DOCS_TABLE, dimension).await?;
+        let ids: Vec<String> = chunks.iter().map(|chunk| sql_string(&chunk.id)).collect();
+        let batch = rows::docs_batch(chunks, vectors, model, dimension)?;
+        table
+            .add(batch)
+            .execute()
+            .await
+            .context("failed to add doc chunks")?;
+        // The new rows are in; drop older rows of the same ids (other hashes).
+        let hashes: Vec<String> = chunks.iter().map(|chunk| sql_string(&chunk.hash)).collect();
+        table
+            .delete(
+                format!(
+                    "id IN ({}) AND hash NOT IN ({})",
+                    ids.join(","),
+                    hashes.join(",")
+                )
+                .as_str(),
+            )
+            .await
+            .context("failed to replace doc chunks")?;
+        Ok(())
+    }
+
+    /// Deletes doc chunks by id; returns how many ids were given.
+    pub async fn remove_docs(&self, ids: &[String]) -> anyhow::Result<usize> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(0);
+        };
+        for batch in ids.chunks(500) {
+            let list: Vec<String> = batch.iter().map(|id| sql_string(id)).collect();
+            table
+                .delete(format!("id IN ({})", list.join(",")).as_str())
+                .await
+                .context("failed to remove doc chunks")?;
+        }
+        Ok(ids.len())
+    }
+
+    /// (Re)builds the full-text index over the docs' text.
+    pub async fn index_docs_text(&self) -> anyhow::Result<()> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(());
+        };
+        table
+            .create_index(&["text"], lancedb::index::Index::FTS(Default::default()))
+            .replace(true)
+            .execute()
+            .await
+            .context("failed to build the full-text index of docs")
+    }
+
+    pub async fn count_docs(&self) -> anyhow::Result<usize> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(0);
+        };
+        table.count_rows(None).await.context("failed to count docs")
+    }
+
+    /// The `limit` doc chunks nearest to `vector` (cosine distance in `score`).
+    pub async fn search_docs_vector(
+        &self,
+        vector: &[f32],
+        limit: usize,
+        filter: Option<&str>,
+    ) -> anyhow::Result<Vec<DocHit>> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let mut query = table
+            .query()
+            .nearest_to(vector)
+            .context("invalid query vector")?
+            .distance_type(lancedb::DistanceType::Cosine)
+            .select(Select::columns(
+                &[&rows::DOC_HIT_COLUMNS[..], &["_distance"]].concat(),
+            ))
+            .limit(limit);
+        if let Some(filter) = filter {
+            query = query.only_if(filter);
+        }
+        let batches: Vec<RecordBatch> = query
+            .execute()
+            .await
+            .context("failed to search docs")?
+            .try_collect()
+            .await
+            .context("failed to read doc hits")?;
+        rows::doc_hits(&batches, "_distance")
+    }
+
+    /// The `limit` doc chunks best matching `text` by BM25 (score in `score`, higher is better).
+    pub async fn search_docs_text(
+        &self,
+        text: &str,
+        limit: usize,
+        filter: Option<&str>,
+    ) -> anyhow::Result<Vec<DocHit>> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let mut query = table
+            .query()
+            .full_text_search(lancedb::index::scalar::FullTextSearchQuery::new(
+                text.to_string(),
+            ))
+            .select(Select::columns(
+                &[&rows::DOC_HIT_COLUMNS[..], &["_score"]].concat(),
+            ))
+            .limit(limit);
+        if let Some(filter) = filter {
+            query = query.only_if(filter);
+        }
+        let batches: Vec<RecordBatch> = query
+            .execute()
+            .await
+            .context("failed to search docs text")?
+            .try_collect()
+            .await
+            .context("failed to read doc hits")?;
+        rows::doc_hits(&batches, "_score")
+    }
+
     /// Every trace, oldest first.
     pub async fn traces(&self) -> anyhow::Result<Vec<Trace>> {
         let Some(table) = self.existing_table(TRACES_TABLE).await? else {
@@ -320,6 +467,11 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// A SQL string literal.
+fn sql_string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 fn embed_or_zero(

@@ -8,6 +8,7 @@ use arrow_array::types::Float32Type;
 use arrow_array::{Array, FixedSizeListArray, Int64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
+use crate::docs::DocChunk;
 use crate::lessons::Lesson;
 use crate::traces::{Outcome, Trace};
 
@@ -37,6 +38,100 @@ pub fn lessons_schema(dimension: usize) -> SchemaRef {
         Field::new("embedding_model", DataType::Utf8, false),
         vector_field(dimension),
     ]))
+}
+
+pub fn docs_schema(dimension: usize) -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("library", DataType::Utf8, false),
+        Field::new("qualified_name", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, false),
+        Field::new("signature", DataType::Utf8, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("hash", DataType::Utf8, false),
+        Field::new("embedding_model", DataType::Utf8, false),
+        vector_field(dimension),
+    ]))
+}
+
+pub fn docs_batch(
+    chunks: &[&DocChunk],
+    vectors: &[Vec<f32>],
+    model: &str,
+    dimension: usize,
+) -> anyhow::Result<RecordBatch> {
+    RecordBatch::try_new(
+        docs_schema(dimension),
+        vec![
+            strings(chunks.iter().map(|c| c.id.as_str())),
+            strings(chunks.iter().map(|c| c.library.as_str())),
+            strings(chunks.iter().map(|c| c.qualified_name.as_str())),
+            strings(chunks.iter().map(|c| c.kind.as_str())),
+            strings(chunks.iter().map(|c| c.signature.as_str())),
+            strings(chunks.iter().map(|c| c.text.as_str())),
+            strings(chunks.iter().map(|c| c.source.as_str())),
+            strings(chunks.iter().map(|c| c.hash.as_str())),
+            strings(chunks.iter().map(|_| model)),
+            Arc::new(vectors_array(vectors, dimension)?),
+        ],
+    )
+    .context("failed to build doc rows")
+}
+
+pub fn doc_hashes(batches: &[RecordBatch]) -> anyhow::Result<HashMap<String, String>> {
+    let mut hashes = HashMap::new();
+    for batch in batches {
+        let ids = column::<StringArray>(batch, "id")?;
+        let hash = column::<StringArray>(batch, "hash")?;
+        for row in 0..batch.num_rows() {
+            hashes.insert(ids.value(row).to_string(), hash.value(row).to_string());
+        }
+    }
+    Ok(hashes)
+}
+
+/// A doc row as search returns it, with its score column (`_distance` or `_score`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocHit {
+    pub id: String,
+    pub library: String,
+    pub qualified_name: String,
+    pub kind: String,
+    pub text: String,
+    pub source: String,
+    pub score: f32,
+}
+
+pub const DOC_HIT_COLUMNS: [&str; 6] =
+    ["id", "library", "qualified_name", "kind", "text", "source"];
+
+pub fn doc_hits(batches: &[RecordBatch], score_column: &str) -> anyhow::Result<Vec<DocHit>> {
+    let mut hits = Vec::new();
+    for batch in batches {
+        let text = |name: &str| column::<StringArray>(batch, name);
+        let (ids, libraries, names, kinds, texts, sources) = (
+            text("id")?,
+            text("library")?,
+            text("qualified_name")?,
+            text("kind")?,
+            text("text")?,
+            text("source")?,
+        );
+        let scores = column::<arrow_array::Float32Array>(batch, score_column)?;
+        for row in 0..batch.num_rows() {
+            hits.push(DocHit {
+                id: ids.value(row).to_string(),
+                library: libraries.value(row).to_string(),
+                qualified_name: names.value(row).to_string(),
+                kind: kinds.value(row).to_string(),
+                text: texts.value(row).to_string(),
+                source: sources.value(row).to_string(),
+                score: scores.value(row),
+            });
+        }
+    }
+    Ok(hits)
 }
 
 pub const TRACE_COLUMNS: [&str; 11] = [

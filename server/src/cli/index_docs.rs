@@ -1,0 +1,135 @@
+//! `lore index-docs`: build the documentation knowledge base from installed libraries.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::docs::index::{self, DEFAULT_PACKAGES};
+
+#[derive(Debug, Args)]
+pub struct IndexDocsArgs {
+    /// The Python interpreter whose installed libraries are indexed.
+    #[arg(long, default_value = "python3")]
+    pub python: PathBuf,
+    /// Packages to index (comma-separated; default: the DS-1000 seven, whichever are installed).
+    #[arg(long, value_delimiter = ',')]
+    pub packages: Vec<String>,
+    /// Markdown / reStructuredText documentation folders, as DIR or LIBRARY=DIR.
+    #[arg(long = "dir")]
+    pub dirs: Vec<String>,
+}
+
+pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
+    let explicit = !args.packages.is_empty();
+    let wanted: Vec<String> = if explicit {
+        args.packages.clone()
+    } else {
+        DEFAULT_PACKAGES
+            .iter()
+            .map(|name| name.to_string())
+            .collect()
+    };
+    let located = match index::locate_packages(&args.python, &wanted) {
+        Ok(located) => located,
+        Err(error) => {
+            super::warn(&format!("lore: {error}"));
+            return ExitCode::from(2);
+        }
+    };
+    let mut packages = Vec::new();
+    for (name, location) in located {
+        match location {
+            Some(path) => packages.push((name, path)),
+            None if explicit => {
+                super::warn(&format!(
+                    "lore: package `{name}` is not installed for {}",
+                    args.python.display()
+                ));
+                return ExitCode::from(2);
+            }
+            None => super::warn(&format!("lore: {name} is not installed; skipped")),
+        }
+    }
+    let mut doc_dirs = Vec::new();
+    for dir in &args.dirs {
+        let (library, path) = match dir.split_once('=') {
+            Some((library, path)) => (library.to_string(), PathBuf::from(path)),
+            None => ("docs".to_string(), PathBuf::from(dir)),
+        };
+        if !path.is_dir() {
+            super::warn(&format!("lore: {}: not a folder", path.display()));
+            return ExitCode::from(2);
+        }
+        doc_dirs.push((path, library));
+    }
+    if packages.is_empty() && doc_dirs.is_empty() {
+        super::warn("lore: nothing to index");
+        return ExitCode::from(2);
+    }
+    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+        super::warn("lore: the embedding model is needed to index docs: run `lore doctor`");
+        return ExitCode::from(2);
+    };
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} chunks ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message("embedding");
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    let result = runtime.block_on(async {
+        let store = crate::store::Store::open(store_path).await?;
+        index::index(&store, embedder.as_ref(), &packages, &doc_dirs, &progress).await
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => {
+            for problem in &report.problems {
+                super::warn(&format!("lore: {problem}"));
+            }
+            for (library, count) in &report.chunks_per_library {
+                super::say(&format!("{library:<12} {count:>7} chunks"));
+            }
+            let rate = if report.embed_time.as_secs_f64() > 0.0 {
+                report.embedded as f64 / report.embed_time.as_secs_f64()
+            } else {
+                0.0
+            };
+            super::say(&format!(
+                "{} chunks; {} embedded ({rate:.1}/s), {} removed, {} unchanged; harvest {:.1}s, total {:.1}s",
+                report.total_chunks,
+                report.embedded,
+                report.removed,
+                report.total_chunks - report.embedded,
+                report.harvest_time.as_secs_f64(),
+                report.total_time.as_secs_f64()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            super::warn(&format!(
+                "lore: indexing failed: {error:#}; the previous docs table is unchanged"
+            ));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! `lore search QUERY`: search the memory (lessons and docs) by meaning and by words.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    pub query: String,
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &SearchArgs, store_path: &Path) -> ExitCode {
+    if args.query.trim().is_empty() {
+        super::warn("lore: the query is empty");
+        return ExitCode::from(2);
+    }
+    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+        super::warn("lore: the embedding model is needed to search: run `lore doctor`");
+        return ExitCode::from(2);
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    let result = runtime.block_on(async {
+        // Syncs the packs first, so a new store has its lessons embedded.
+        let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
+        let Some(store) = memory.store else {
+            anyhow::bail!("{}", memory.problems.join("; "))
+        };
+        crate::retrieval::search(
+            &store,
+            embedder.as_ref(),
+            &memory.lessons,
+            &args.query,
+            args.limit.max(1),
+        )
+        .await
+    });
+    match result {
+        Ok(items) => {
+            if args.json {
+                super::say(&serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into()));
+            } else {
+                for item in &items {
+                    let first_line = item
+                        .text
+                        .lines()
+                        .map(str::trim)
+                        .find(|line| !line.is_empty() && *line != item.title)
+                        .unwrap_or("");
+                    super::say(&format!(
+                        "{:.4}  {:<7} {}\n         {}",
+                        item.score, item.kind, item.title, first_line
+                    ));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            super::warn(&format!("lore: search failed: {error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
