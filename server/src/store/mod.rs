@@ -385,26 +385,12 @@ impl Store {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(Vec::new());
         };
-        let mut query = table
+        let query = table
             .query()
             .nearest_to(vector)
             .context("invalid query vector")?
-            .distance_type(lancedb::DistanceType::Cosine)
-            .select(Select::columns(
-                &[&rows::DOC_HIT_COLUMNS[..], &["_distance"]].concat(),
-            ))
-            .limit(limit);
-        if let Some(filter) = filter {
-            query = query.only_if(filter);
-        }
-        let batches: Vec<RecordBatch> = query
-            .execute()
-            .await
-            .context("failed to search docs")?
-            .try_collect()
-            .await
-            .context("failed to read doc hits")?;
-        rows::doc_hits(&batches, "_distance")
+            .distance_type(lancedb::DistanceType::Cosine);
+        doc_hits(query, limit, filter, "_distance").await
     }
 
     /// The `limit` doc chunks best matching `text` by BM25 (score in `score`, higher is better).
@@ -417,26 +403,13 @@ impl Store {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(Vec::new());
         };
-        let mut query = table
-            .query()
-            .full_text_search(lancedb::index::scalar::FullTextSearchQuery::new(
-                text.to_string(),
-            ))
-            .select(Select::columns(
-                &[&rows::DOC_HIT_COLUMNS[..], &["_score"]].concat(),
-            ))
-            .limit(limit);
-        if let Some(filter) = filter {
-            query = query.only_if(filter);
-        }
-        let batches: Vec<RecordBatch> = query
-            .execute()
-            .await
-            .context("failed to search docs text")?
-            .try_collect()
-            .await
-            .context("failed to read doc hits")?;
-        rows::doc_hits(&batches, "_score")
+        let query =
+            table
+                .query()
+                .full_text_search(lancedb::index::scalar::FullTextSearchQuery::new(
+                    text.to_string(),
+                ));
+        doc_hits(query, limit, filter, "_score").await
     }
 
     /// Every trace, oldest first.
@@ -467,6 +440,31 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// Runs a docs query (vector or full-text) and reads its hits with their `score_column`.
+async fn doc_hits<Q: QueryBase + ExecutableQuery>(
+    query: Q,
+    limit: usize,
+    filter: Option<&str>,
+    score_column: &str,
+) -> anyhow::Result<Vec<DocHit>> {
+    let mut query = query
+        .select(Select::columns(
+            &[&rows::DOC_HIT_COLUMNS[..], &[score_column]].concat(),
+        ))
+        .limit(limit);
+    if let Some(filter) = filter {
+        query = query.only_if(filter);
+    }
+    let batches: Vec<RecordBatch> = query
+        .execute()
+        .await
+        .context("failed to search docs")?
+        .try_collect()
+        .await
+        .context("failed to read doc hits")?;
+    rows::doc_hits(&batches, score_column)
 }
 
 /// A SQL string literal.
