@@ -9,6 +9,27 @@ pub const RECORD_TRACE: &str = "lore.recordTrace";
 /// Disables a lesson in the workspace (`.lore.toml`) and records a trace.
 pub const DISABLE_LESSON: &str = "lore.disableLesson";
 
+/// Runs the `lore/context` request for clients that cannot send custom requests.
+pub const CONTEXT_COMMAND: &str = "lore.context";
+/// The custom request: context from the memory for a position in a document.
+pub const CONTEXT_REQUEST: &str = "lore/context";
+
+/// Params of `lore/context` (and the argument of `lore.context`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextParams {
+    pub text_document: tower_lsp_server::ls_types::TextDocumentIdentifier,
+    pub position: Position,
+    #[serde(default)]
+    pub range: Option<Range>,
+    /// Free text: an agent's task or a question.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// How many items (default 10, at most 50).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
 /// The code-action kind that applies every safe lore fix in a file.
 pub const FIX_ALL_KIND: &str = "source.fixAll.lore";
 

@@ -37,6 +37,15 @@ impl Backend {
     }
 }
 
+impl Backend {
+    async fn context(
+        &self,
+        params: crate::lsp_ext::ContextParams,
+    ) -> Result<crate::retrieval::context::ContextResult> {
+        handlers::context::context(&self.session, params).await
+    }
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         handlers::lifecycle::initialize(&self.session, params).await
@@ -97,6 +106,7 @@ where
             crate::transport::MALFORMED_MESSAGE,
             Backend::malformed_message,
         )
+        .custom_method(crate::lsp_ext::CONTEXT_REQUEST, Backend::context)
         .finish();
     Server::new(crate::transport::guard_input(input), output, socket)
         .serve(service)

@@ -91,6 +91,7 @@ pub struct State {
     pub workspace_root: Option<PathBuf>,
     pub pull_diagnostics: bool,
     pub recorder: Option<TraceRecorder>,
+    pub store: Option<crate::store::Store>,
     pub embedder: Option<Arc<dyn Embedder>>,
     /// (uri, lesson id, when) of fixes and dismissals the client ran.
     claims: Vec<(String, String, Instant)>,
@@ -103,6 +104,8 @@ pub struct Session {
     pub client: Client,
     state: Mutex<State>,
     embedder_loader: EmbedderLoader,
+    /// Becomes true once the model and the store have loaded (or failed to).
+    loaded: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Session {
@@ -126,6 +129,7 @@ impl Session {
             workspace_root: None,
             pull_diagnostics: false,
             recorder: None,
+            store: None,
             embedder: None,
             claims: Vec::new(),
             pending_hand_fixes: Vec::new(),
@@ -135,6 +139,7 @@ impl Session {
             client,
             state: Mutex::new(state),
             embedder_loader,
+            loaded: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -237,7 +242,11 @@ impl Session {
                     tracing::error!("no store: {dropped} traces dropped");
                 }
             }
-            session.state().embedder = embedder;
+            {
+                let mut state = session.state();
+                state.embedder = embedder;
+                state.store = memory.store.clone();
+            }
             if !memory.lessons.is_empty() {
                 for problem in session.set_lessons(memory.lessons) {
                     session
@@ -246,6 +255,7 @@ impl Session {
                         .await;
                 }
             }
+            session.loaded.send_replace(true);
             tracing::info!("memory loaded from {}", store_path.display());
             session
                 .client
@@ -256,6 +266,18 @@ impl Session {
                 .await;
             session.reanalyse_all();
         });
+    }
+
+    /// Waits (up to a minute) for the background loading; requests that need the store or
+    /// the model call this, the typing path never does.
+    pub async fn wait_until_loaded(&self) -> Result<(), String> {
+        let mut receiver = self.loaded.subscribe();
+        match tokio::time::timeout(Duration::from_secs(60), receiver.wait_for(|loaded| *loaded))
+            .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err("lore is still loading its memory (model and store); try again".to_string()),
+        }
     }
 
     fn count_trace(&self, trace: &Trace) {

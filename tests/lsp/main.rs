@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod binary;
 mod code_actions;
+mod context;
 mod diagnostics;
 mod hover;
 mod traces;

@@ -18,6 +18,9 @@ pub struct IndexDocsArgs {
     /// Markdown / reStructuredText documentation folders, as DIR or LIBRARY=DIR.
     #[arg(long = "dir")]
     pub dirs: Vec<String>,
+    /// Harvest and count chunks per library, without embedding or writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
@@ -66,6 +69,30 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
     if packages.is_empty() && doc_dirs.is_empty() {
         super::warn("lore: nothing to index");
         return ExitCode::from(2);
+    }
+    if args.dry_run {
+        let started = std::time::Instant::now();
+        let mut total = 0;
+        for (name, root) in &packages {
+            let (chunks, problems) = index::harvest_package(name, root);
+            let objects = chunks
+                .iter()
+                .filter(|chunk| chunk.id.ends_with("#0"))
+                .count();
+            let characters: usize = chunks.iter().map(|chunk| chunk.text.len()).sum();
+            super::say(&format!(
+                "{name:<12} {:>7} chunks from {objects:>6} documented objects, {:>5} chars per chunk; {} problems",
+                chunks.len(),
+                characters / chunks.len().max(1),
+                problems.len()
+            ));
+            total += chunks.len();
+        }
+        super::say(&format!(
+            "{total} chunks; harvest {:.1}s",
+            started.elapsed().as_secs_f64()
+        ));
+        return ExitCode::SUCCESS;
     }
     let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed to index docs: run `lore doctor`");

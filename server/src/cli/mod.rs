@@ -1,6 +1,7 @@
 //! The command line: `lore serve | check | lessons | traces | doctor`, one engine behind all.
 
 mod check;
+mod context;
 mod doctor;
 mod index_docs;
 mod lessons;
@@ -45,6 +46,8 @@ pub enum Command {
     Doctor,
     /// Build the documentation knowledge base from installed Python libraries.
     IndexDocs(index_docs::IndexDocsArgs),
+    /// Context from the memory for a place in a file (what `lore/context` gives editors).
+    Context(context::ContextArgs),
     /// Search the memory: lessons and documentation.
     Search(search::SearchArgs),
 }
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Doctor => doctor::run(&store),
         Command::IndexDocs(args) => index_docs::run(&args, &store),
         Command::Search(args) => search::run(&args, &store),
+        Command::Context(args) => context::run(&args, &store),
     }
 }
 

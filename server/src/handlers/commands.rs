@@ -91,6 +91,16 @@ pub async fn execute_command(
             session.reanalyse_all();
             Ok(None)
         }
+        lsp_ext::CONTEXT_COMMAND => {
+            let params: lsp_ext::ContextParams =
+                serde_json::from_value(argument).map_err(|error| {
+                    Error::invalid_params(format!("{}: {error}", lsp_ext::CONTEXT_COMMAND))
+                })?;
+            let result = super::context::context(session, params).await?;
+            Ok(Some(serde_json::to_value(result).map_err(|error| {
+                Error::invalid_params(error.to_string())
+            })?))
+        }
         other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
     }
 }

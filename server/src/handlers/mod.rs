@@ -3,6 +3,7 @@
 pub mod code_action;
 pub mod commands;
 pub mod configuration;
+pub mod context;
 pub mod diagnostics;
 pub mod hover;
 pub mod lifecycle;

@@ -1,6 +1,9 @@
 //! Retrieval over the memory: lessons and documentation, searched by meaning (vectors) and
 //! by words (full-text), fused by reciprocal rank. The first layer of the retrieval agent.
 
+pub mod context;
+pub mod intent;
+
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -83,7 +86,7 @@ pub async fn search(
         .collect())
 }
 
-fn lesson_item(lesson: &Lesson) -> Item {
+pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
     Item {
         id: lesson.id.clone(),
         kind: "lesson".into(),
@@ -98,7 +101,7 @@ fn lesson_item(lesson: &Lesson) -> Item {
     }
 }
 
-fn doc_item(hit: crate::store::DocHit) -> Item {
+pub(crate) fn doc_item(hit: crate::store::DocHit) -> Item {
     Item {
         id: hit.id,
         kind: "doc".into(),

@@ -412,6 +412,71 @@ impl Store {
         doc_hits(query, limit, filter, "_score").await
     }
 
+    /// The doc chunks of the given qualified names (first chunk of each).
+    pub async fn docs_by_names(&self, names: &[String]) -> anyhow::Result<Vec<DocHit>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<String> = names
+            .iter()
+            .map(|name| sql_string(&format!("{name}#0")))
+            .collect();
+        let batches: Vec<RecordBatch> = table
+            .query()
+            .only_if(format!("id IN ({})", ids.join(",")))
+            .select(Select::columns(&rows::DOC_HIT_COLUMNS))
+            .execute()
+            .await
+            .context("failed to look up docs")?
+            .try_collect()
+            .await
+            .context("failed to read docs")?;
+        rows::doc_hits(&batches, "")
+    }
+
+    /// The `limit` traces nearest to `vector` that were embedded (cosine distance).
+    pub async fn nearest_traces(
+        &self,
+        vector: &[f32],
+        limit: usize,
+    ) -> anyhow::Result<Vec<(Trace, f32)>> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches: Vec<RecordBatch> = table
+            .query()
+            .nearest_to(vector)
+            .context("invalid query vector")?
+            .distance_type(lancedb::DistanceType::Cosine)
+            .only_if("embedding_model != ''")
+            .select(Select::columns(
+                &[&rows::TRACE_COLUMNS[..], &["_distance"]].concat(),
+            ))
+            .limit(limit)
+            .execute()
+            .await
+            .context("failed to search traces")?
+            .try_collect()
+            .await
+            .context("failed to read traces")?;
+        let traces = rows::traces_from_batches(&batches)?;
+        let mut distances = Vec::new();
+        for batch in &batches {
+            let column = batch.column_by_name("_distance").and_then(|c| {
+                c.as_any()
+                    .downcast_ref::<arrow_array::Float32Array>()
+                    .cloned()
+            });
+            if let Some(column) = column {
+                distances.extend(column.values().iter().copied());
+            }
+        }
+        Ok(traces.into_iter().zip(distances).collect())
+    }
+
     /// Every trace, oldest first.
     pub async fn traces(&self) -> anyhow::Result<Vec<Trace>> {
         let Some(table) = self.existing_table(TRACES_TABLE).await? else {

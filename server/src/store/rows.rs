@@ -118,7 +118,12 @@ pub fn doc_hits(batches: &[RecordBatch], score_column: &str) -> anyhow::Result<V
             text("text")?,
             text("source")?,
         );
-        let scores = column::<arrow_array::Float32Array>(batch, score_column)?;
+        // No score column (a plain lookup): every hit scores 0.
+        let scores = if score_column.is_empty() {
+            None
+        } else {
+            Some(column::<arrow_array::Float32Array>(batch, score_column)?)
+        };
         for row in 0..batch.num_rows() {
             hits.push(DocHit {
                 id: ids.value(row).to_string(),
@@ -127,7 +132,7 @@ pub fn doc_hits(batches: &[RecordBatch], score_column: &str) -> anyhow::Result<V
                 kind: kinds.value(row).to_string(),
                 text: texts.value(row).to_string(),
                 source: sources.value(row).to_string(),
-                score: scores.value(row),
+                score: scores.map(|scores| scores.value(row)).unwrap_or(0.0),
             });
         }
     }

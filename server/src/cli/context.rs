@@ -1,0 +1,111 @@
+//! `lore context --file F [--line N] [--query Q]`: the same context `lore/context` gives an
+//! editor, for a file on disk.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::documents::{Document, PositionEncoding, TextPosition};
+use crate::retrieval::context::{self, ContextRequest, Memory};
+
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    #[arg(long)]
+    pub file: PathBuf,
+    /// 1-based line of the cursor (default: the end of the file); the cursor is at its end.
+    #[arg(long)]
+    pub line: Option<u32>,
+    /// Free text: the task or question.
+    #[arg(long)]
+    pub query: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &ContextArgs, store_path: &Path) -> ExitCode {
+    let text = match std::fs::read(&args.file).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            super::warn(&format!("lore: {}: not UTF-8 text", args.file.display()));
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            super::warn(&format!("lore: {}: {error}", args.file.display()));
+            return ExitCode::from(2);
+        }
+    };
+    let document = Document::new(text, 0);
+    let line = match args.line {
+        Some(0) => {
+            super::warn("lore: --line is 1-based");
+            return ExitCode::from(2);
+        }
+        Some(line) => line - 1,
+        None => (document.line_index.line_count() - 1) as u32,
+    };
+    let cursor = match document.line_index.offset(
+        &document.text,
+        TextPosition {
+            line,
+            character: u32::MAX,
+        },
+        PositionEncoding::Utf8,
+    ) {
+        Ok(cursor) => cursor,
+        Err(error) => {
+            super::warn(&format!("lore: {}: {error}", args.file.display()));
+            return ExitCode::from(2);
+        }
+    };
+    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+        super::warn("lore: the embedding model is needed for context: run `lore doctor`");
+        return ExitCode::from(2);
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    let result = runtime.block_on(async {
+        let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
+        let Some(store) = memory.store else {
+            anyhow::bail!("{}", memory.problems.join("; "))
+        };
+        let counts = store.lesson_counts().await.unwrap_or_default();
+        let lessons = memory
+            .lessons
+            .into_iter()
+            .map(|lesson| (lesson.id.clone(), std::sync::Arc::new(lesson)))
+            .collect();
+        let memory = Memory {
+            store: &store,
+            embedder: embedder.as_ref(),
+            lessons: &lessons,
+            counts: &counts,
+        };
+        let request = ContextRequest {
+            text: &document.text,
+            tree: &document.tree,
+            cursor,
+            query: args.query.as_deref(),
+            limit: args.limit.clamp(1, 50),
+        };
+        context::context(&memory, &request).await
+    });
+    match result {
+        Ok((result, _)) => {
+            if args.json {
+                super::say(&serde_json::to_string_pretty(&result).unwrap_or_default());
+            } else {
+                super::say(&result.recommendation);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            super::warn(&format!("lore: context failed: {error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}

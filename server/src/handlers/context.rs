@@ -1,0 +1,111 @@
+//! `lore/context` (and the `lore.context` command): what the memory knows that is relevant
+//! to a position in a document — ranked lessons, docs and experience with a recommendation.
+
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+
+use crate::convert;
+use crate::documents::Document;
+use crate::lsp_ext::ContextParams;
+use crate::retrieval::context::{self, ContextRequest, ContextResult, Memory};
+use crate::session::Session;
+
+/// Longest free-text query used (a longer one is cut, not refused).
+const MAX_QUERY_CHARS: usize = 4000;
+
+#[tracing::instrument(skip_all)]
+pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<ContextResult> {
+    let uri = params.text_document.uri.as_str().to_string();
+    let (open, encoding) = {
+        let state = session.state();
+        (state.documents.get(&uri).cloned(), state.encoding)
+    };
+    let document = match open {
+        Some(document) => document,
+        // Agents may ask about a file no editor has open: read it from disk.
+        None => {
+            let path = params.text_document.uri.to_file_path().ok_or_else(|| {
+                Error::invalid_params(format!("{uri} is not open and is not a file"))
+            })?;
+            let bytes = std::fs::read(&path).map_err(|error| {
+                Error::invalid_params(format!("{uri} is not open and cannot be read: {error}"))
+            })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::invalid_params(format!("{uri} is not UTF-8 text")))?;
+            Document::new(text, 0)
+        }
+    };
+    if document.is_too_large() {
+        return Err(Error::invalid_params(format!(
+            "{uri} is larger than {} bytes",
+            crate::documents::MAX_ANALYSED_BYTES
+        )));
+    }
+    let cursor = document
+        .line_index
+        .offset(
+            &document.text,
+            convert::text_position(params.position),
+            encoding,
+        )
+        .map_err(|error| Error::invalid_params(format!("lore/context: {error}")))?;
+    let query: Option<String> = params
+        .query
+        .as_deref()
+        .map(|query| query.chars().take(MAX_QUERY_CHARS).collect());
+    let limit = params.limit.unwrap_or(10).clamp(1, 50);
+    session.wait_until_loaded().await.map_err(|message| Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32001),
+        message: message.into(),
+        data: None,
+    })?;
+    let (store, embedder, lessons, counts) = {
+        let state = session.state();
+        (
+            state.store.clone(),
+            state.embedder.clone(),
+            state.lessons.by_id.clone(),
+            state.counts.clone(),
+        )
+    };
+    let unavailable = |what: &str| Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32002),
+        message: what.to_string().into(),
+        data: None,
+    };
+    let store = store.ok_or_else(|| {
+        unavailable("the store could not be opened: see the server log or `lore doctor`")
+    })?;
+    let embedder = embedder
+        .ok_or_else(|| unavailable("the embedding model is unavailable: run `lore doctor`"))?;
+    let memory = Memory {
+        store: &store,
+        embedder: embedder.as_ref(),
+        lessons: &lessons,
+        counts: &counts,
+    };
+    let request = ContextRequest {
+        text: &document.text,
+        tree: &document.tree,
+        cursor,
+        query: query.as_deref(),
+        limit,
+    };
+    let (result, timings) = context::context(&memory, &request).await.map_err(|error| {
+        tracing::error!("lore/context failed: {error:#}");
+        Error {
+            code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+            message: format!("lore/context failed: {error:#}").into(),
+            data: None,
+        }
+    })?;
+    tracing::info!(
+        "lore/context: analysis {:?}, embedding {:?}, search {:?}, ranking {:?}",
+        timings.analysis,
+        timings.embedding,
+        timings.search,
+        timings.ranking
+    );
+    Ok(result)
+}

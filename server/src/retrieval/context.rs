@@ -1,0 +1,277 @@
+//! The retrieval agent behind `lore/context`, `lore context` and the MCP tools:
+//! analyse intent → plan searches → recall experience → retrieve docs → rank → synthesise.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tree_sitter::Tree;
+
+use super::intent::{self, Intent};
+use super::{Item, doc_item, lesson_item};
+use crate::embeddings::Embedder;
+use crate::lessons::Lesson;
+use crate::store::{LessonCounts, Store};
+use crate::traces::Trace;
+
+/// The answer: a short recommendation citing its sources, and the ranked items.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextResult {
+    pub recommendation: String,
+    pub items: Vec<Item>,
+}
+
+/// Where the time went, for the benchmark.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Timings {
+    pub analysis: Duration,
+    pub embedding: Duration,
+    pub search: Duration,
+    pub ranking: Duration,
+}
+
+/// What the engine needs to know about the request.
+pub struct ContextRequest<'a> {
+    pub text: &'a str,
+    pub tree: &'a Tree,
+    pub cursor: usize,
+    pub query: Option<&'a str>,
+    pub limit: usize,
+}
+
+/// The memory the engine searches.
+pub struct Memory<'a> {
+    pub store: &'a Store,
+    pub embedder: &'a dyn Embedder,
+    pub lessons: &'a HashMap<String, std::sync::Arc<Lesson>>,
+    pub counts: &'a HashMap<String, LessonCounts>,
+}
+
+/// Relative weights of the searches in the fusion.
+const WEIGHT_API: f32 = 1.6;
+const WEIGHT_DOC_VECTOR: f32 = 1.0;
+const WEIGHT_DOC_TEXT: f32 = 0.8;
+const WEIGHT_LESSON: f32 = 0.9;
+const WEIGHT_EXPERIENCE: f32 = 0.7;
+const RRF_K: f32 = 20.0;
+
+/// The code lines before the cursor, as a fallback query when there are no comments.
+fn code_window(text: &str, cursor: usize) -> String {
+    let before = &text[..cursor.min(text.len())];
+    let lines: Vec<&str> = before.lines().rev().take(12).collect();
+    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
+}
+
+pub async fn context(
+    memory: &Memory<'_>,
+    request: &ContextRequest<'_>,
+) -> anyhow::Result<(ContextResult, Timings)> {
+    let mut timings = Timings::default();
+    let started = Instant::now();
+    let intent = intent::intent(request.tree, request.text, request.cursor, request.query);
+    let query_text = if intent.text.trim().is_empty() {
+        code_window(request.text, request.cursor)
+    } else {
+        intent.text.clone()
+    };
+    let mut keyword_text = query_text.clone();
+    for name in intent.apis.iter().chain(&intent.methods).take(8) {
+        keyword_text.push(' ');
+        keyword_text.push_str(name.rsplit('.').next().unwrap_or(name));
+    }
+    timings.analysis = started.elapsed();
+
+    let embed_started = Instant::now();
+    let embedder = memory.embedder;
+    let query_for_model = query_text.clone();
+    let vector = embedder.embed(&[query_for_model])?.remove(0);
+    timings.embedding = embed_started.elapsed();
+
+    let search_started = Instant::now();
+    let depth = (request.limit * 6).max(30);
+    let filter = (!intent.libraries.is_empty()).then(|| {
+        let names: Vec<String> = intent
+            .libraries
+            .iter()
+            .map(|library| format!("'{}'", library.replace('\'', "''")))
+            .collect();
+        format!("library IN ({})", names.join(","))
+    });
+    let api_names: Vec<String> = intent.apis.iter().take(6).cloned().collect();
+    let (apis, doc_vector, doc_text, lessons, experience) = tokio::join!(
+        memory.store.docs_by_names(&api_names),
+        memory
+            .store
+            .search_docs_vector(&vector, depth, filter.as_deref()),
+        memory
+            .store
+            .search_docs_text(&keyword_text, depth, filter.as_deref()),
+        memory.store.nearest_lessons(&vector, 10),
+        memory.store.nearest_traces(&vector, 5),
+    );
+    timings.search = search_started.elapsed();
+
+    let rank_started = Instant::now();
+    let mut fused: HashMap<String, (f32, Item)> = HashMap::new();
+    let mut add = |weight: f32, rank: usize, item: Item| {
+        let key = if item.kind == "doc" {
+            format!("doc:{}", item.title)
+        } else {
+            format!("{}:{}", item.kind, item.id)
+        };
+        let entry = fused.entry(key).or_insert((0.0, item));
+        entry.0 += weight / (RRF_K + rank as f32 + 1.0);
+    };
+    for (rank, hit) in apis.unwrap_or_default().into_iter().enumerate() {
+        add(WEIGHT_API, rank, doc_item(hit));
+    }
+    for (rank, hit) in doc_vector?.into_iter().enumerate() {
+        add(WEIGHT_DOC_VECTOR, rank, doc_item(hit));
+    }
+    match doc_text {
+        Ok(hits) => {
+            for (rank, hit) in hits.into_iter().enumerate() {
+                add(WEIGHT_DOC_TEXT, rank, doc_item(hit));
+            }
+        }
+        Err(error) => tracing::debug!("full-text search unavailable: {error:#}"),
+    }
+    for (rank, (id, distance)) in lessons.unwrap_or_default().into_iter().enumerate() {
+        // Lessons far from the intent would only be noise.
+        if distance > 0.75 {
+            continue;
+        }
+        if let Some(lesson) = memory.lessons.get(&id) {
+            let counts = memory.counts.get(&id).copied().unwrap_or_default();
+            let trust = 1.0
+                + 0.1
+                    * (counts.accepted as f32 + counts.hand_fixed as f32 - counts.dismissed as f32)
+                        .clamp(-5.0, 5.0);
+            add(WEIGHT_LESSON * trust, rank, lesson_item(lesson));
+        }
+    }
+    for (rank, (trace, distance)) in experience.unwrap_or_default().into_iter().enumerate() {
+        if distance > 0.6 {
+            continue;
+        }
+        add(WEIGHT_EXPERIENCE, rank, experience_item(&trace));
+    }
+    let mut ranked: Vec<(f32, Item)> = fused
+        .into_values()
+        .map(|(score, item)| (score * specificity(&item, &intent), item))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.title.cmp(&b.1.title)));
+    let items: Vec<Item> = ranked
+        .into_iter()
+        .take(request.limit)
+        .map(|(score, mut item)| {
+            item.score = score;
+            item
+        })
+        .collect();
+    let recommendation = synthesise(&intent, &items);
+    timings.ranking = rank_started.elapsed();
+    Ok((
+        ContextResult {
+            recommendation,
+            items,
+        },
+        timings,
+    ))
+}
+
+/// Boosts what matches the libraries in use and concrete APIs over whole modules.
+fn specificity(item: &Item, intent: &Intent) -> f32 {
+    let mut factor = 1.0;
+    if item
+        .libraries
+        .iter()
+        .any(|library| intent.libraries.contains(library))
+    {
+        factor *= 1.2;
+    }
+    if item.kind == "doc" {
+        if item.provenance.starts_with("module") || item.provenance.starts_with("page") {
+            factor *= 0.6;
+        }
+        let short = item.title.rsplit('.').next().unwrap_or(&item.title);
+        if intent.methods.iter().any(|method| method == short) {
+            factor *= 1.3;
+        }
+    }
+    factor
+}
+
+fn experience_item(trace: &Trace) -> Item {
+    let lesson = trace.lesson_id.as_deref().unwrap_or("no lesson");
+    Item {
+        id: trace.id.clone(),
+        kind: "experience".into(),
+        title: format!("{} ({lesson})", trace.outcome.as_str()),
+        text: format!(
+            "{}\nBefore:\n{}\nAfter:\n{}",
+            trace.note, trace.before, trace.after
+        )
+        .trim()
+        .to_string(),
+        score: 0.0,
+        libraries: trace.libraries.clone(),
+        provenance: format!("trace {} in {}", trace.id, trace.file),
+    }
+}
+
+/// A deterministic recommendation that cites its sources. (An LLM synthesiser could take
+/// the same items here; none is needed.)
+pub fn synthesise(intent: &Intent, items: &[Item]) -> String {
+    let mut out = String::new();
+    if !intent.libraries.is_empty() {
+        out.push_str(&format!("Working with {}.", intent.libraries.join(", ")));
+        if !intent.apis.is_empty() {
+            let apis: Vec<String> = intent
+                .apis
+                .iter()
+                .take(4)
+                .map(|api| format!("`{api}`"))
+                .collect();
+            out.push_str(&format!(" Near the cursor: {}.", apis.join(", ")));
+        }
+        out.push_str("\n\n");
+    }
+    let lessons: Vec<&Item> = items.iter().filter(|item| item.kind == "lesson").collect();
+    if !lessons.is_empty() {
+        out.push_str("**Watch out**\n");
+        for item in lessons {
+            let first = item.text.lines().next().unwrap_or("");
+            out.push_str(&format!("- {first} [lesson `{}`]\n", item.id));
+        }
+        out.push('\n');
+    }
+    let docs: Vec<&Item> = items.iter().filter(|item| item.kind == "doc").collect();
+    if !docs.is_empty() {
+        out.push_str("**Relevant APIs**\n");
+        for item in docs {
+            let mut lines = item.text.lines();
+            let header = lines.next().unwrap_or(&item.title);
+            let summary = lines
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("")
+                .trim();
+            out.push_str(&format!("- `{header}`: {summary} [doc `{}`]\n", item.title));
+        }
+        out.push('\n');
+    }
+    let experience: Vec<&Item> = items
+        .iter()
+        .filter(|item| item.kind == "experience")
+        .collect();
+    if !experience.is_empty() {
+        out.push_str("**Experience**\n");
+        for item in experience {
+            out.push_str(&format!("- {} [trace `{}`]\n", item.title, item.id));
+        }
+    }
+    if out.trim().is_empty() {
+        out.push_str("Nothing in the memory matches this code yet.");
+    }
+    out.trim_end().to_string()
+}
