@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what the tests need (setup.sh), then runs every test.
-# Exits non-zero when any test fails.
-set -euo pipefail
+# The whole test suite: installs what the tests need (setup.sh, then the editors' own setup in
+# editors/test.sh), runs every Rust test (unit, protocol, real binary, CLI, lessons, queries),
+# then the editor tests in real VS Code (code-server) and real Neovim. Exits non-zero when any
+# test fails.
+set -uo pipefail
 cd "$(dirname "$0")/../.."
-server/scripts/setup.sh
-cargo test --workspace --no-fail-fast 2>&1
+server/scripts/setup.sh || exit 1
+
+# A real MCP client (the official Python SDK) for the MCP server's test.
+venv="${LORE_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/lore/test-venv}"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/null; then
+  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "mcp>=1.9" || exit 1
+fi
+export LORE_TEST_PYTHON="$venv/bin/python"
+
+status=0
+cargo test --workspace --no-fail-fast 2>&1 || status=1
+
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+LORE_BIN="$target/debug/lore" editors/test.sh || status=1
+
+exit $status

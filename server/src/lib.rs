@@ -13,6 +13,7 @@ pub mod embeddings;
 pub mod handlers;
 pub mod lessons;
 pub mod lsp_ext;
+pub mod mcp;
 pub mod memory;
 pub mod retrieval;
 pub mod server;

@@ -6,7 +6,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = lore::cli::Cli::parse();
-    let default_level = if matches!(cli.command, lore::cli::Command::Serve(_)) {
+    let default_level = if matches!(
+        cli.command,
+        lore::cli::Command::Serve(_) | lore::cli::Command::Mcp
+    ) {
         "info"
     } else {
         "warn"

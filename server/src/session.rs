@@ -236,6 +236,20 @@ impl Session {
                 }
                 state.recorder = Some(recorder);
             }
+            if memory.store.is_none() || memory.sync.is_none() {
+                // Users do not see log messages: say it where they look.
+                let why = memory.problems.last().cloned().unwrap_or_default();
+                session
+                    .client
+                    .show_message(
+                        MessageType::ERROR,
+                        format!(
+                            "lore: cannot use the store at {}: {why}",
+                            store_path.display()
+                        ),
+                    )
+                    .await;
+            }
             if memory.store.is_none() {
                 let dropped = std::mem::take(&mut session.state().early_traces).len();
                 if dropped > 0 {

@@ -293,3 +293,104 @@ fn index_docs_rejects_an_interpreter_that_is_not_python() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The Python that has the official MCP SDK (installed by server/scripts/test.sh).
+fn mcp_python() -> String {
+    std::env::var("LORE_TEST_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/lore/test-venv/bin/python",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    })
+}
+
+#[test]
+fn mcp_server_answers_a_real_mcp_client() {
+    let store = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    let package = site.path().join("tinyframe");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(
+        package.join("__init__.py"),
+        "from tinyframe.frame import Frame\n",
+    )
+    .unwrap();
+    std::fs::write(package.join("frame.py"), "class Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column; kind='mergesort' is a stable sort that keeps ties in order.\"\"\"\n").unwrap();
+    let indexed = Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["index-docs", "--packages", "tinyframe", "--store"])
+        .arg(store.path())
+        .env("PYTHONPATH", site.path())
+        .output()
+        .unwrap();
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp/client.py");
+    let output = Command::new(mcp_python())
+        .arg(client)
+        .arg(env!("CARGO_BIN_EXE_lore"))
+        .arg(store.path())
+        .output()
+        .expect("the MCP client runs (server/scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["server"], "lore");
+    assert_eq!(
+        result["tools"],
+        serde_json::json!([
+            "explain_lesson",
+            "get_context",
+            "record_experience",
+            "search_memory"
+        ])
+    );
+    let titles: Vec<&str> = result["context"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"tinyframe.Frame.sort_values"),
+        "{result:#}"
+    );
+    assert_eq!(
+        result["search"][0]["title"], "tinyframe.Frame.sort_values",
+        "{result:#}"
+    );
+    assert!(
+        result["explain"]
+            .as_str()
+            .unwrap()
+            .contains("**Instead of**")
+    );
+    assert_eq!(result["missing_is_error"], true);
+    assert!(
+        result["recorded"]
+            .as_str()
+            .unwrap()
+            .starts_with("recorded experience")
+    );
+    assert!(result["resources"].as_u64().unwrap() >= 50);
+    assert!(
+        result["resource_text"]
+            .as_str()
+            .unwrap()
+            .contains("Bare `except:`")
+    );
+    let traces = lore(&["traces", "list", "--json"], store.path());
+    let traces: serde_json::Value = serde_json::from_slice(&traces.stdout).unwrap();
+    assert_eq!(traces[0]["outcome"], "agent-reported");
+    assert!(
+        traces[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("What failed: AttributeError")
+    );
+}

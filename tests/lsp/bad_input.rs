@@ -170,3 +170,31 @@ async fn a_lesson_whose_query_does_not_compile_is_reported_and_the_rest_still_fi
     );
     workspace.client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_store_is_shown_to_the_user_and_diagnostics_still_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the store folder should be: it cannot be created.
+    let blocked = dir.path().join("not-a-folder");
+    std::fs::write(&blocked, "x").unwrap();
+    let mut workspace =
+        Workspace::start(json!({"store": blocked.join("store").display().to_string()})).await;
+    let shown = workspace
+        .client
+        .wait_for("window/showMessage", |p| p["type"] == 1)
+        .await;
+    assert!(
+        shown["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot use the store"),
+        "{shown}"
+    );
+    let uri = workspace.uri("a.py");
+    workspace.client.open(&uri, BARE_EXCEPT, 1).await;
+    assert_eq!(
+        codes(&workspace.client.diagnostics(&uri, 1).await),
+        ["python-bare-except"]
+    );
+    workspace.client.shutdown().await;
+}

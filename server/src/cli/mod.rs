@@ -46,6 +46,8 @@ pub enum Command {
     Doctor,
     /// Build the documentation knowledge base from installed Python libraries.
     IndexDocs(index_docs::IndexDocsArgs),
+    /// Serve the memory to agents over MCP (stdio).
+    Mcp,
     /// Context from the memory for a place in a file (what `lore/context` gives editors).
     Context(context::ContextArgs),
     /// Search the memory: lessons and documentation.
@@ -113,6 +115,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::IndexDocs(args) => index_docs::run(&args, &store),
         Command::Search(args) => search::run(&args, &store),
         Command::Context(args) => context::run(&args, &store),
+        Command::Mcp => match runtime().block_on(crate::mcp::serve(&store)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                warn(&format!("lore: mcp: {error:#}"));
+                ExitCode::from(2)
+            }
+        },
     }
 }
 

@@ -114,31 +114,41 @@ pub fn intent(tree: &Tree, text: &str, cursor: usize, query: Option<&str>) -> In
             }
         }
     }
-    // The enclosing function and its docstring.
+    // The enclosing function and its docstring: the innermost definition that holds the
+    // cursor, or that only whitespace separates from it (the cursor on a blank line after it).
     let mut function = None;
     let mut docstring = String::new();
-    let mut node = tree
-        .root_node()
-        .descendant_for_byte_range(cursor.saturating_sub(1), cursor.saturating_sub(1));
-    while let Some(current) = node {
-        if current.kind() == "function_definition" {
-            function = current
-                .child_by_field_name("name")
-                .map(|name| text_of(name, source).to_string());
-            if let Some(body) = current.child_by_field_name("body")
-                && let Some(first) = body.named_child(0)
-                && first.kind() == "expression_statement"
-                && let Some(string) = first.named_child(0)
-                && string.kind() == "string"
-            {
-                docstring = text_of(string, source)
-                    .trim_matches(|c| c == '"' || c == '\'')
-                    .trim()
-                    .to_string();
-            }
-            break;
+    let mut best: Option<Node> = None;
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.start_byte() >= cursor {
+            continue;
         }
-        node = current.parent();
+        if node.kind() == "function_definition" {
+            let holds =
+                node.end_byte() >= cursor || text[node.end_byte()..cursor].trim().is_empty();
+            if holds && best.is_none_or(|current| node.start_byte() > current.start_byte()) {
+                best = Some(node);
+            }
+        }
+        let mut walker = node.walk();
+        stack.extend(node.children(&mut walker));
+    }
+    if let Some(definition) = best {
+        function = definition
+            .child_by_field_name("name")
+            .map(|name| text_of(name, source).to_string());
+        if let Some(body) = definition.child_by_field_name("body")
+            && let Some(first) = body.named_child(0)
+            && first.kind() == "expression_statement"
+            && let Some(string) = first.named_child(0)
+            && string.kind() == "string"
+        {
+            docstring = text_of(string, source)
+                .trim_matches(|c| c == '"' || c == '\'')
+                .trim()
+                .to_string();
+        }
     }
     let mut intent_text = String::new();
     if let Some(query) = query {

@@ -355,11 +355,16 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// (Re)builds the full-text index over the docs' text.
+    /// Compacts the docs table and (re)builds its full-text index.
     pub async fn index_docs_text(&self) -> anyhow::Result<()> {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(());
         };
+        // Indexing writes many small batches: merge them so searches read few files.
+        table
+            .optimize(lancedb::table::OptimizeAction::All)
+            .await
+            .context("failed to compact the docs table")?;
         table
             .create_index(&["text"], lancedb::index::Index::FTS(Default::default()))
             .replace(true)

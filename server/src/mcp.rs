@@ -1,0 +1,334 @@
+//! `lore mcp`: the memory for agents, as an MCP server over stdio. Tools get context for
+//! code, search the memory, explain a lesson and record experience; every lesson is a
+//! resource (`lore://lessons/<id>`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::*;
+use rmcp::service::RequestContext;
+use rmcp::{
+    ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, schemars, tool, tool_handler,
+    tool_router,
+};
+use serde::Deserialize;
+
+use crate::documents::{Document, PositionEncoding, TextPosition};
+use crate::embeddings::Embedder;
+use crate::lessons::Lesson;
+use crate::retrieval::context::{self, ContextRequest, Memory};
+use crate::store::Store;
+use crate::traces::{Outcome, Trace};
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ContextArgs {
+    /// Path of the Python file (used to read it when `content` is not given).
+    pub path: String,
+    /// The file's current text, if it differs from what is on disk.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// 0-based line of the cursor (default: the last line).
+    #[serde(default)]
+    pub line: Option<u32>,
+    /// 0-based column of the cursor in characters (default: end of the line).
+    #[serde(default)]
+    pub character: Option<u32>,
+    /// The task or question, in words.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// How many items (default 10).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct SearchArgs {
+    /// What to look for, in words or code.
+    pub query: String,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ExplainArgs {
+    /// A lesson id, as in a diagnostic's code (e.g. `pandas-append-removed`).
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ExperienceArgs {
+    /// The problem being solved.
+    pub problem: String,
+    /// The code or approach that was tried.
+    pub attempt: String,
+    /// What went wrong with it (error message, wrong result).
+    pub what_failed: String,
+    /// The fix that worked.
+    pub fix: String,
+    /// Libraries involved (pandas, numpy, ...).
+    #[serde(default)]
+    pub libraries: Vec<String>,
+    /// The lesson this confirms, if any.
+    #[serde(default)]
+    pub lesson_id: Option<String>,
+}
+
+/// The MCP server's state: the memory, loaded once at start.
+#[derive(Clone)]
+pub struct LoreMcp {
+    store: Store,
+    embedder: Arc<dyn Embedder>,
+    lessons: Arc<HashMap<String, Arc<Lesson>>>,
+    tool_router: ToolRouter<LoreMcp>,
+}
+
+/// A failed tool call, reported to the agent as the tool's result (`isError`), as MCP asks
+/// for errors the model should see and can act on.
+fn tool_error(message: impl Into<String>) -> Result<CallToolResult, McpError> {
+    Ok(CallToolResult::error(vec![ContentBlock::text(
+        message.into(),
+    )]))
+}
+
+fn json_result<T: serde::Serialize>(value: &T) -> Result<CallToolResult, McpError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|error| McpError::internal_error(error.to_string(), None))?;
+    Ok(CallToolResult::success(vec![ContentBlock::text(text)]))
+}
+
+#[tool_router]
+impl LoreMcp {
+    pub fn new(store: Store, embedder: Arc<dyn Embedder>, lessons: Vec<Lesson>) -> LoreMcp {
+        let lessons = lessons
+            .into_iter()
+            .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
+            .collect();
+        LoreMcp {
+            store,
+            embedder,
+            lessons: Arc::new(lessons),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        description = "Context from the team's memory for a place in a Python file: a recommendation citing lessons, library documentation and past experience, plus the ranked items. Use before writing or changing data-science code."
+    )]
+    async fn get_context(
+        &self,
+        Parameters(args): Parameters<ContextArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let text = match args.content {
+            Some(content) => content,
+            None => match std::fs::read_to_string(&args.path) {
+                Ok(text) => text,
+                Err(error) => return tool_error(format!("cannot read {}: {error}", args.path)),
+            },
+        };
+        let document = Document::new(text, 0);
+        let line = args
+            .line
+            .unwrap_or((document.line_index.line_count() - 1) as u32);
+        let position = TextPosition {
+            line,
+            character: args.character.unwrap_or(u32::MAX),
+        };
+        let cursor =
+            match document
+                .line_index
+                .offset(&document.text, position, PositionEncoding::Utf32)
+            {
+                Ok(cursor) => cursor,
+                Err(error) => return tool_error(error.to_string()),
+            };
+        let counts = self.store.lesson_counts().await.unwrap_or_default();
+        let memory = Memory {
+            store: &self.store,
+            embedder: self.embedder.as_ref(),
+            lessons: &self.lessons,
+            counts: &counts,
+        };
+        let query: Option<String> = args.query.map(|query| query.chars().take(4000).collect());
+        let request = ContextRequest {
+            text: &document.text,
+            tree: &document.tree,
+            cursor,
+            query: query.as_deref(),
+            limit: args.limit.unwrap_or(10).clamp(1, 50),
+        };
+        match context::context(&memory, &request).await {
+            Ok((result, _)) => json_result(&result),
+            Err(error) => tool_error(format!("context failed: {error:#}")),
+        }
+    }
+
+    #[tool(
+        description = "Search the team's memory (lessons, library documentation) by meaning and by words."
+    )]
+    async fn search_memory(
+        &self,
+        Parameters(args): Parameters<SearchArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        if args.query.trim().is_empty() {
+            return tool_error("the query is empty");
+        }
+        let lessons: Vec<Lesson> = self
+            .lessons
+            .values()
+            .map(|lesson| (**lesson).clone())
+            .collect();
+        let query: String = args.query.chars().take(4000).collect();
+        let limit = args.limit.unwrap_or(10).clamp(1, 50);
+        match crate::retrieval::search(&self.store, self.embedder.as_ref(), &lessons, &query, limit)
+            .await
+        {
+            Ok(items) => json_result(&items),
+            Err(error) => tool_error(format!("search failed: {error:#}")),
+        }
+    }
+
+    #[tool(
+        description = "Explain a lesson (the code of a lore diagnostic): why it matters, a bad and a good example, references and how often it was accepted or dismissed."
+    )]
+    async fn explain_lesson(
+        &self,
+        Parameters(args): Parameters<ExplainArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let Some(lesson) = self.lessons.get(&args.id) else {
+            return tool_error(format!(
+                "no lesson `{}` (lesson ids are the codes of lore diagnostics)",
+                args.id
+            ));
+        };
+        let counts = self
+            .store
+            .lesson_counts()
+            .await
+            .unwrap_or_default()
+            .get(&args.id)
+            .copied()
+            .unwrap_or_default();
+        Ok(CallToolResult::success(vec![ContentBlock::text(
+            lesson.to_markdown(counts.accepted, counts.dismissed, counts.hand_fixed),
+        )]))
+    }
+
+    #[tool(
+        description = "Record experience for the team: a problem, the attempt, what failed and the fix that worked. Curation turns such reports into lessons."
+    )]
+    async fn record_experience(
+        &self,
+        Parameters(args): Parameters<ExperienceArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        for (field, value) in [
+            ("problem", &args.problem),
+            ("attempt", &args.attempt),
+            ("what_failed", &args.what_failed),
+            ("fix", &args.fix),
+        ] {
+            if value.trim().is_empty() {
+                return tool_error(format!("`{field}` is empty"));
+            }
+        }
+        let mut trace = Trace::new(
+            Outcome::AgentReported,
+            args.lesson_id,
+            "mcp",
+            &args.attempt,
+            &args.fix,
+        )
+        .with_libraries(args.libraries);
+        trace.note = crate::traces::scrub_secrets(&format!(
+            "{}\nWhat failed: {}",
+            args.problem, args.what_failed
+        ));
+        if let Err(error) = self
+            .store
+            .record_trace(&trace, Some(self.embedder.as_ref()))
+            .await
+        {
+            return tool_error(format!("could not record the experience: {error:#}"));
+        }
+        Ok(CallToolResult::success(vec![ContentBlock::text(format!(
+            "recorded experience {}",
+            trace.id
+        ))]))
+    }
+}
+
+const LESSON_URI: &str = "lore://lessons/";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for LoreMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
+            .with_server_info(Implementation::new("lore", env!("CARGO_PKG_VERSION")))
+            .with_instructions("lore is the team's shared memory for Python data-science code. Call get_context before writing code, search_memory for questions, explain_lesson for a lore diagnostic code, and record_experience after fixing a non-obvious problem.")
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let mut lessons: Vec<&Arc<Lesson>> = self.lessons.values().collect();
+        lessons.sort_by(|a, b| a.id.cmp(&b.id));
+        let resources = lessons
+            .into_iter()
+            .map(|lesson| {
+                Resource::new(format!("{LESSON_URI}{}", lesson.id), lesson.id.clone())
+                    .with_title(lesson.title.clone())
+                    .with_description(lesson.message.clone())
+                    .with_mime_type("text/markdown")
+            })
+            .collect();
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let id = request.uri.strip_prefix(LESSON_URI).ok_or_else(|| {
+            McpError::resource_not_found(format!("unknown resource {}", request.uri), None)
+        })?;
+        let lesson = self
+            .lessons
+            .get(id)
+            .ok_or_else(|| McpError::resource_not_found(format!("no lesson `{id}`"), None))?;
+        let counts = self
+            .store
+            .lesson_counts()
+            .await
+            .unwrap_or_default()
+            .get(id)
+            .copied()
+            .unwrap_or_default();
+        let text = lesson.to_markdown(counts.accepted, counts.dismissed, counts.hand_fixed);
+        Ok(ReadResourceResult::new(vec![ResourceContents::text(text, request.uri.clone())]).into())
+    }
+}
+
+/// Serves MCP over stdio until the client closes it.
+pub async fn serve(store_path: &std::path::Path) -> anyhow::Result<()> {
+    let embedder = crate::cli::load_embedder(crate::cli::EmbedderChoice::Model)
+        .ok_or_else(|| anyhow::anyhow!("the embedding model is unavailable: run `lore doctor`"))?;
+    let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
+    for problem in &memory.problems {
+        tracing::warn!("{problem}");
+    }
+    let store = memory.store.ok_or_else(|| {
+        anyhow::anyhow!(
+            "the store could not be opened: {}",
+            memory.problems.join("; ")
+        )
+    })?;
+    let server = LoreMcp::new(store, embedder, memory.lessons)
+        .serve(rmcp::transport::stdio())
+        .await?;
+    server.waiting().await?;
+    Ok(())
+}
