@@ -280,6 +280,79 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
     ] {
         assert!(first.get(key).is_some(), "missing {key}");
     }
+
+    // Context for a file, with the real model: the API used near the cursor is among the items.
+    let code = site.path().join("work.py");
+    std::fs::write(&code, "import tinyframe as tfm\nframe = tfm.Frame()\n# keep ties in their original order\nframe.sort_values('a')\n").unwrap();
+    let output = lore(
+        &[
+            "context",
+            "--file",
+            code.to_str().unwrap(),
+            "--json",
+            "--limit",
+            "3",
+        ],
+        store.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let titles: Vec<&str> = result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"tinyframe.Frame.sort_values"),
+        "{result:#}"
+    );
+    assert!(
+        result["recommendation"]
+            .as_str()
+            .unwrap()
+            .contains("tinyframe.Frame"),
+        "{result:#}"
+    );
+    let output = lore(
+        &["context", "--file", code.to_str().unwrap(), "--line", "99"],
+        store.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("past the end"));
+
+    // The evaluation command, on a DS-1000-shaped problem whose solution needs `sort_values`.
+    let data = site.path().join("problems.jsonl");
+    let problem = serde_json::json!({
+        "prompt": "Problem:\nOrder the rows of my table by column a, keeping ties in their original order.\nA:\n<code>\nimport tinyframe as tfm\nframe = tfm.Frame()\n</code>\nresult = ... # put solution in this variable\nBEGIN SOLUTION\n<code>\n",
+        "reference_code": "result = frame.sort_values('a', kind='mergesort')",
+        "metadata": {"library": "Tinyframe", "problem_id": 0}
+    });
+    std::fs::write(&data, format!("{problem}\n")).unwrap();
+    let output = lore(
+        &["eval", "ds1000", "--data", data.to_str().unwrap(), "--json"],
+        store.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let all = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["library"] == "all")
+        .unwrap()
+        .clone();
+    assert_eq!(all["n"], 1, "{report:#}");
+    assert_eq!(all["hit"], 1.0, "{report:#}");
+    assert_eq!(all["title_hit"], 1.0, "{report:#}");
 }
 
 #[test]

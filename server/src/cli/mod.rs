@@ -3,6 +3,7 @@
 mod check;
 mod context;
 mod doctor;
+mod eval;
 mod index_docs;
 mod lessons;
 mod search;
@@ -46,6 +47,9 @@ pub enum Command {
     Doctor,
     /// Build the documentation knowledge base from installed Python libraries.
     IndexDocs(index_docs::IndexDocsArgs),
+    /// Measure retrieval quality.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
     /// Serve the memory to agents over MCP (stdio).
     Mcp,
     /// Context from the memory for a place in a file (what `lore/context` gives editors).
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::IndexDocs(args) => index_docs::run(&args, &store),
         Command::Search(args) => search::run(&args, &store),
         Command::Context(args) => context::run(&args, &store),
+        Command::Eval(command) => eval::run(command, &store),
         Command::Mcp => match runtime().block_on(crate::mcp::serve(&store)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {

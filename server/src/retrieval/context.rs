@@ -62,9 +62,32 @@ fn code_window(text: &str, cursor: usize) -> String {
     lines.into_iter().rev().collect::<Vec<_>>().join("\n")
 }
 
+/// Which searches the plan runs (all of them, except in ablations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Searches {
+    pub vector: bool,
+    pub text: bool,
+}
+
+impl Searches {
+    pub const ALL: Searches = Searches {
+        vector: true,
+        text: true,
+    };
+}
+
 pub async fn context(
     memory: &Memory<'_>,
     request: &ContextRequest<'_>,
+) -> anyhow::Result<(ContextResult, Timings)> {
+    context_with(memory, request, Searches::ALL).await
+}
+
+/// `context`, running only the given searches.
+pub async fn context_with(
+    memory: &Memory<'_>,
+    request: &ContextRequest<'_>,
+    searches: Searches,
 ) -> anyhow::Result<(ContextResult, Timings)> {
     let mut timings = Timings::default();
     let started = Instant::now();
@@ -100,14 +123,40 @@ pub async fn context(
     let api_names: Vec<String> = intent.apis.iter().take(6).cloned().collect();
     let (apis, doc_vector, doc_text, lessons, experience) = tokio::join!(
         memory.store.docs_by_names(&api_names),
-        memory
-            .store
-            .search_docs_vector(&vector, depth, filter.as_deref()),
-        memory
-            .store
-            .search_docs_text(&keyword_text, depth, filter.as_deref()),
-        memory.store.nearest_lessons(&vector, 10),
-        memory.store.nearest_traces(&vector, 5),
+        async {
+            match searches.vector {
+                true => {
+                    memory
+                        .store
+                        .search_docs_vector(&vector, depth, filter.as_deref())
+                        .await
+                }
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match searches.text {
+                true => {
+                    memory
+                        .store
+                        .search_docs_text(&keyword_text, depth, filter.as_deref())
+                        .await
+                }
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match searches.vector {
+                true => memory.store.nearest_lessons(&vector, 10).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match searches.vector {
+                true => memory.store.nearest_traces(&vector, 5).await,
+                false => Ok(Vec::new()),
+            }
+        },
     );
     timings.search = search_started.elapsed();
 
