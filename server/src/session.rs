@@ -117,10 +117,10 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn new(client: Client, embedder_loader: EmbedderLoader) -> Session {
         let settings = Settings::default();
-        let (lessons, _) = crate::memory::pack_lessons(&[]);
         let state = State {
             documents: DocumentStore::default(),
-            lessons: Arc::new(LessonSet::new(lessons, &settings.disabled_lessons)),
+            // `initialize` compiles the lessons once the settings are known.
+            lessons: Arc::new(LessonSet::new(Vec::new(), &settings.disabled_lessons)),
             client_settings: settings.clone(),
             settings,
             encoding: PositionEncoding::Utf16,
