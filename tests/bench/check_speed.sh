@@ -10,7 +10,8 @@
 #   CARGO_TARGET_DIR   cargo target dir (default: $HOME/.cache/lore/target)
 #   LORE_BIN           lore binary (default: $CARGO_TARGET_DIR/release/lore, else .../debug/lore)
 #   LORE_BENCH_RUNS    timed runs per tool (default 5; the median is reported)
-#   LORE_BENCH_SKIP_PARSE=1   skip the "tree-sitter parse only" row
+#   LORE_BENCH_SKIP_PARSE=1   skip the two py-tree-sitter rows (parse only, parse + query)
+#   LORE_BENCH_NO_HYPERFINE=1 time in Python even when hyperfine is installed
 #
 # Needs: python3 (>= 3.9) with pip and venv, network access to PyPI on the first run only.
 # Uses hyperfine when it is on PATH (`apt-get install -y hyperfine`), else times runs in Python.
@@ -112,4 +113,5 @@ exec "$venv/bin/python" "$here/bench_speed.py" \
   --work "$cache/work" \
   --files "$files" --lines "$lines" \
   --runs "${LORE_BENCH_RUNS:-5}" \
-  ${LORE_BENCH_SKIP_PARSE:+--skip-parse}
+  ${LORE_BENCH_SKIP_PARSE:+--skip-parse} \
+  ${LORE_BENCH_NO_HYPERFINE:+--no-hyperfine}
