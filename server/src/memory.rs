@@ -5,7 +5,10 @@ use std::path::Path;
 
 use crate::embeddings::Embedder;
 use crate::lessons::{self, Lesson, PackError};
-use crate::store::{Store, SyncReport};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::store::{LessonCounts, Store, SyncReport};
 
 /// What loading found.
 #[derive(Debug, Default)]
@@ -102,4 +105,31 @@ pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
             (builtin, problems)
         }
     }
+}
+
+/// The memory as the retrieval commands need it: the store (with the packs synced into it),
+/// the lessons by id and their outcome counts.
+pub struct OpenMemory {
+    pub store: Store,
+    pub lessons: HashMap<String, Arc<Lesson>>,
+    pub counts: HashMap<String, LessonCounts>,
+}
+
+/// Loads the memory at `store_path` for retrieval; a store that cannot be used is an error.
+pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<OpenMemory> {
+    let memory = load(store_path, &[], Some(embedder)).await;
+    let Some(store) = memory.store else {
+        anyhow::bail!("{}", memory.problems.join("; "))
+    };
+    let counts = store.lesson_counts().await.unwrap_or_default();
+    let lessons = memory
+        .lessons
+        .into_iter()
+        .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
+        .collect();
+    Ok(OpenMemory {
+        store,
+        lessons,
+        counts,
+    })
 }

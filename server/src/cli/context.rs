@@ -64,26 +64,13 @@ pub fn run(args: &ContextArgs, store_path: &Path) -> ExitCode {
         super::warn("lore: the embedding model is needed for context: run `lore doctor`");
         return ExitCode::from(2);
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let result = runtime.block_on(async {
-        let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
-        let Some(store) = memory.store else {
-            anyhow::bail!("{}", memory.problems.join("; "))
-        };
-        let counts = store.lesson_counts().await.unwrap_or_default();
-        let lessons = memory
-            .lessons
-            .into_iter()
-            .map(|lesson| (lesson.id.clone(), std::sync::Arc::new(lesson)))
-            .collect();
+    let result = super::runtime().block_on(async {
+        let open = crate::memory::open(store_path, embedder.as_ref()).await?;
         let memory = Memory {
-            store: &store,
+            store: &open.store,
             embedder: embedder.as_ref(),
-            lessons: &lessons,
-            counts: &counts,
+            lessons: &open.lessons,
+            counts: &open.counts,
         };
         let request = ContextRequest {
             text: &document.text,

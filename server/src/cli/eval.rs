@@ -288,26 +288,13 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
             ..Searches::ALL
         },
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let result = runtime.block_on(async {
-        let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
-        let Some(store) = memory.store else {
-            anyhow::bail!("{}", memory.problems.join("; "))
-        };
-        let counts = store.lesson_counts().await.unwrap_or_default();
-        let lessons = memory
-            .lessons
-            .into_iter()
-            .map(|lesson| (lesson.id.clone(), std::sync::Arc::new(lesson)))
-            .collect();
+    let result = super::runtime().block_on(async {
+        let open = crate::memory::open(store_path, embedder.as_ref()).await?;
         let memory = Memory {
-            store: &store,
+            store: &open.store,
             embedder: embedder.as_ref(),
-            lessons: &lessons,
-            counts: &counts,
+            lessons: &open.lessons,
+            counts: &open.counts,
         };
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         let mut latencies = Vec::new();

@@ -23,20 +23,18 @@ pub fn run(args: &SearchArgs, store_path: &Path) -> ExitCode {
         super::warn("lore: the embedding model is needed to search: run `lore doctor`");
         return ExitCode::from(2);
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let result = runtime.block_on(async {
+    let result = super::runtime().block_on(async {
         // Syncs the packs first, so a new store has its lessons embedded.
-        let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
-        let Some(store) = memory.store else {
-            anyhow::bail!("{}", memory.problems.join("; "))
-        };
+        let open = crate::memory::open(store_path, embedder.as_ref()).await?;
+        let lessons: Vec<crate::lessons::Lesson> = open
+            .lessons
+            .values()
+            .map(|lesson| (**lesson).clone())
+            .collect();
         crate::retrieval::search(
-            &store,
+            &open.store,
             embedder.as_ref(),
-            &memory.lessons,
+            &lessons,
             &args.query,
             args.limit.max(1),
         )
