@@ -203,11 +203,9 @@ fn doctor_says_what_is_missing_and_what_to_do() {
     );
 }
 
-#[test]
-fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
-    let store = tempfile::tempdir().unwrap();
-    let site = tempfile::tempdir().unwrap();
-    let package = site.path().join("tinyframe");
+/// Installs a tiny documented package, `tinyframe`, under `site` (put it on PYTHONPATH).
+fn write_tinyframe(site: &std::path::Path) {
+    let package = site.join("tinyframe");
     std::fs::create_dir_all(package.join("core")).unwrap();
     std::fs::write(
         package.join("__init__.py"),
@@ -220,6 +218,13 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
         "class Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n",
     )
     .unwrap();
+}
+
+#[test]
+fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
+    let store = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    write_tinyframe(site.path());
     let index = |packages: &str| {
         Command::new(env!("CARGO_BIN_EXE_lore"))
             .args(["index-docs", "--packages", packages, "--store"])
@@ -381,14 +386,7 @@ fn mcp_python() -> String {
 fn mcp_server_answers_a_real_mcp_client() {
     let store = tempfile::tempdir().unwrap();
     let site = tempfile::tempdir().unwrap();
-    let package = site.path().join("tinyframe");
-    std::fs::create_dir_all(&package).unwrap();
-    std::fs::write(
-        package.join("__init__.py"),
-        "from tinyframe.frame import Frame\n",
-    )
-    .unwrap();
-    std::fs::write(package.join("frame.py"), "class Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column; kind='mergesort' is a stable sort that keeps ties in order.\"\"\"\n").unwrap();
+    write_tinyframe(site.path());
     let indexed = Command::new(env!("CARGO_BIN_EXE_lore"))
         .args(["index-docs", "--packages", "tinyframe", "--store"])
         .arg(store.path())
