@@ -26,6 +26,12 @@ pub struct Settings {
     pub packs: Vec<String>,
     /// How long to wait for a quick fix's command before calling a vanished finding hand-fixed.
     pub hand_fix_grace_ms: u64,
+    /// Show lessons that have no structural trigger as hints where the code resembles them.
+    pub semantic_hints: bool,
+    /// Delay after the last edit before semantic hints are computed (they need the model).
+    pub semantic_debounce_ms: u64,
+    /// Cosine similarity a statement needs to earn a semantic hint (0 to 1).
+    pub semantic_threshold: f32,
 }
 
 impl Default for Settings {
@@ -38,6 +44,9 @@ impl Default for Settings {
             severity_overrides: BTreeMap::new(),
             packs: Vec::new(),
             hand_fix_grace_ms: 2000,
+            semantic_hints: true,
+            semantic_debounce_ms: 750,
+            semantic_threshold: crate::retrieval::hints::DEFAULT_THRESHOLD,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod lsp_ext;
 pub mod mcp;
 pub mod memory;
 pub mod retrieval;
+pub mod semantic_hints;
 pub mod server;
 pub mod session;
 pub mod store;

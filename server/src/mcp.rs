@@ -18,9 +18,10 @@ use serde::Deserialize;
 use crate::documents::{Document, PositionEncoding, TextPosition};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
+use crate::retrieval::catalog::Catalog;
 use crate::retrieval::context::{self, ContextRequest, Memory};
 use crate::store::Store;
-use crate::traces::{Outcome, Trace};
+use crate::traces::Experience;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ContextArgs {
@@ -81,6 +82,8 @@ pub struct LoreMcp {
     store: Store,
     embedder: Arc<dyn Embedder>,
     lessons: Arc<HashMap<String, Arc<Lesson>>>,
+    /// Loaded at the first request; dropped when experience is recorded, to be read again.
+    catalog: Arc<tokio::sync::Mutex<Option<Arc<Catalog>>>>,
     tool_router: ToolRouter<LoreMcp>,
 }
 
@@ -109,8 +112,22 @@ impl LoreMcp {
             store,
             embedder,
             lessons: Arc::new(lessons),
+            catalog: Arc::default(),
             tool_router: Self::tool_router(),
         }
+    }
+
+    async fn catalog(&self) -> Arc<Catalog> {
+        let mut slot = self.catalog.lock().await;
+        if let Some(catalog) = slot.as_ref() {
+            return catalog.clone();
+        }
+        let catalog = Arc::new(Catalog::load(&self.store).await.unwrap_or_else(|error| {
+            tracing::warn!("failed to read the catalog: {error:#}");
+            Catalog::default()
+        }));
+        *slot = Some(catalog.clone());
+        catalog
     }
 
     #[tool(
@@ -144,11 +161,13 @@ impl LoreMcp {
                 Err(error) => return tool_error(error.to_string()),
             };
         let counts = self.store.lesson_counts().await.unwrap_or_default();
+        let catalog = self.catalog().await;
         let memory = Memory {
             store: &self.store,
             embedder: self.embedder.as_ref(),
             lessons: &self.lessons,
             counts: &counts,
+            catalog: &catalog,
         };
         let query: Option<String> = args.query.map(|query| query.chars().take(4000).collect());
         let request = ContextRequest {
@@ -223,27 +242,26 @@ impl LoreMcp {
         Parameters(args): Parameters<ExperienceArgs>,
     ) -> Result<CallToolResult, McpError> {
         for (field, value) in [
-            ("problem", &args.problem),
             ("attempt", &args.attempt),
             ("what_failed", &args.what_failed),
-            ("fix", &args.fix),
         ] {
             if value.trim().is_empty() {
                 return tool_error(format!("`{field}` is empty"));
             }
         }
-        let mut trace = Trace::new(
-            Outcome::AgentReported,
-            args.lesson_id,
-            "mcp",
-            &args.attempt,
-            &args.fix,
-        )
-        .with_libraries(args.libraries);
-        trace.note = crate::traces::scrub_secrets(&format!(
-            "{}\nWhat failed: {}",
-            args.problem, args.what_failed
-        ));
+        let report = Experience {
+            problem: args.problem,
+            attempt: args.attempt,
+            what_failed: args.what_failed,
+            fix: args.fix,
+            libraries: args.libraries,
+            lesson_id: args.lesson_id,
+            source: None,
+        };
+        if let Some(why) = report.problem_with() {
+            return tool_error(why.to_string());
+        }
+        let trace = report.into_trace();
         if let Err(error) = self
             .store
             .record_trace(&trace, Some(self.embedder.as_ref()))
@@ -251,6 +269,7 @@ impl LoreMcp {
         {
             return tool_error(format!("could not record the experience: {error:#}"));
         }
+        *self.catalog.lock().await = None;
         Ok(CallToolResult::success(vec![ContentBlock::text(format!(
             "recorded experience {}",
             trace.id

@@ -113,6 +113,7 @@ pub struct OpenMemory {
     pub store: Store,
     pub lessons: HashMap<String, Arc<Lesson>>,
     pub counts: HashMap<String, LessonCounts>,
+    pub catalog: crate::retrieval::catalog::Catalog,
 }
 
 /// Loads the memory at `store_path` for retrieval; a store that cannot be used is an error.
@@ -122,6 +123,7 @@ pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<
         anyhow::bail!("{}", memory.problems.join("; "))
     };
     let counts = store.lesson_counts().await.unwrap_or_default();
+    let catalog = crate::retrieval::catalog::Catalog::load(&store).await?;
     let lessons = memory
         .lessons
         .into_iter()
@@ -131,5 +133,6 @@ pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<
         store,
         lessons,
         counts,
+        catalog,
     })
 }

@@ -51,7 +51,8 @@ impl DocumentFindings {
     fn untouched(&self) -> Vec<Finding> {
         self.findings
             .iter()
-            .filter(|tracked| !tracked.touched)
+            // Semantic hints are not query results: analysis adds them from the hint cache.
+            .filter(|tracked| !tracked.touched && tracked.finding.lesson.query.is_some())
             .map(|tracked| {
                 let mut finding = tracked.finding.clone();
                 let delta = tracked.range_now.start as isize - finding.range.start as isize;
@@ -87,6 +88,13 @@ pub struct State {
     pub encoding: PositionEncoding,
     pub lessons: Arc<LessonSet>,
     pub counts: HashMap<String, LessonCounts>,
+    /// What retrieval plans with; read with the store, in the background.
+    pub catalog: Arc<crate::retrieval::catalog::Catalog>,
+    /// Semantic hints: the embedded examples of lessons without a trigger (built on first
+    /// use), the scores of regions per document, and the documents with a pass running.
+    pub hint_model: Option<Arc<crate::retrieval::hints::HintModel>>,
+    pub hint_cache: HashMap<String, crate::semantic_hints::HintCache>,
+    pub hint_passes: std::collections::HashSet<String>,
     pub findings: HashMap<String, DocumentFindings>,
     pub workspace_root: Option<PathBuf>,
     pub pull_diagnostics: bool,
@@ -125,6 +133,10 @@ impl Session {
             settings,
             encoding: PositionEncoding::Utf16,
             counts: HashMap::new(),
+            catalog: Arc::default(),
+            hint_model: None,
+            hint_cache: HashMap::new(),
+            hint_passes: Default::default(),
             findings: HashMap::new(),
             workspace_root: None,
             pull_diagnostics: false,
@@ -218,6 +230,12 @@ impl Session {
                     tracing::warn!("failed to read lesson counts: {error:#}");
                     HashMap::new()
                 });
+                let catalog = crate::retrieval::catalog::Catalog::load(&store)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::warn!("failed to read the retrieval catalog: {error:#}");
+                        Default::default()
+                    });
                 let weak = Arc::downgrade(&session);
                 let embedder_for_traces = embedder.clone();
                 let recorder = TraceRecorder::start(
@@ -231,6 +249,7 @@ impl Session {
                 );
                 let mut state = session.state();
                 state.counts = counts;
+                state.catalog = Arc::new(catalog);
                 for trace in state.early_traces.drain(..) {
                     recorder.record(trace);
                 }
@@ -380,18 +399,30 @@ impl Session {
                 tokio::time::sleep(Duration::from_millis(debounce)).await;
             }
             if let Some((version, diagnostics)) = session.analyse(&uri, Some(version)) {
-                let Ok(parsed) = uri.parse::<lsp::Uri>() else {
-                    return;
-                };
-                if !session.state().pull_diagnostics {
-                    session
-                        .client
-                        .publish_diagnostics(parsed, diagnostics, Some(version))
-                        .await;
-                }
+                session.publish(&uri, version, diagnostics).await;
                 session.flush_hand_fixes_later();
+                session.schedule_hints(uri);
             }
         });
+    }
+
+    /// Sends diagnostics to a push client, or asks a pull client to pull again.
+    pub async fn publish(&self, uri: &str, version: i32, diagnostics: Vec<lsp::Diagnostic>) {
+        let Ok(parsed) = uri.parse::<lsp::Uri>() else {
+            return;
+        };
+        if self.state().pull_diagnostics {
+            if diagnostics
+                .iter()
+                .any(|d| d.severity == Some(lsp::DiagnosticSeverity::HINT))
+            {
+                let _ = self.client.workspace_diagnostic_refresh().await;
+            }
+        } else {
+            self.client
+                .publish_diagnostics(parsed, diagnostics, Some(version))
+                .await;
+        }
     }
 
     /// Analyses `uri` now (if still at `expected_version`, when given) and returns the
@@ -401,7 +432,7 @@ impl Session {
         uri: &str,
         expected_version: Option<i32>,
     ) -> Option<(i32, Vec<lsp::Diagnostic>)> {
-        let (document, lessons, previous) = {
+        let (document, lessons, previous, hint_cache, hint_threshold) = {
             let state = self.state();
             let document = state.documents.get(uri)?.clone();
             if expected_version.is_some_and(|expected| expected != document.version) {
@@ -412,7 +443,19 @@ impl Session {
                 .get(uri)
                 .filter(|previous| Arc::ptr_eq(&previous.lessons, &state.lessons))
                 .map(|previous| (previous.imports.clone(), previous.untouched()));
-            (document, state.lessons.clone(), previous)
+            let hint_cache = state
+                .hint_cache
+                .get(uri)
+                .filter(|_| state.settings.semantic_hints)
+                .cloned()
+                .unwrap_or_default();
+            (
+                document,
+                state.lessons.clone(),
+                previous,
+                hint_cache,
+                state.settings.semantic_threshold,
+            )
         };
         let file_imports = imports::imports(&document.tree, &document.text);
         let findings = if document.is_too_large() {
@@ -443,6 +486,15 @@ impl Session {
                 ),
             }
         };
+        let mut findings = findings;
+        if !document.is_too_large() {
+            findings.extend(crate::semantic_hints::hint_findings(
+                &document,
+                &hint_cache,
+                &lessons.by_id,
+                hint_threshold,
+            ));
+        }
         let mut state = self.state();
         if state.documents.get(uri).map(|current| current.version) != Some(document.version) {
             return None;
@@ -507,7 +559,7 @@ impl Session {
         let vanished: Vec<PendingHandFix> = old
             .findings
             .into_iter()
-            .filter(|tracked| tracked.touched)
+            .filter(|tracked| tracked.touched && tracked.finding.lesson.query.is_some())
             .filter(|tracked| {
                 !current.iter().any(|now_found| {
                     now_found.finding.lesson_id() == tracked.finding.lesson_id()
@@ -593,6 +645,9 @@ impl Session {
             tokio::spawn(async move {
                 let _ = client.workspace_diagnostic_refresh().await;
             });
+            for uri in uris {
+                self.schedule_hints(uri);
+            }
             return;
         }
         for uri in uris {

@@ -106,3 +106,72 @@ async fn the_real_model_embeds_lessons_so_a_question_finds_its_lesson() {
         nearest[0].1
     );
 }
+
+/// Code that resembles a lesson without a trigger (here: string clean-up with `apply`, written
+/// differently from the lesson's example) gets a hint once typing pauses, with a hover; the
+/// lesson's good example gets none, and neither does `semanticHints: false`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_shows_semantic_hints_from_the_real_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["serve", "--store"])
+        .arg(&store)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("lore starts");
+    let mut client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    client
+        .initialize(
+            dir.path(),
+            json!({"debounceMs": 0, "semanticDebounceMs": 50}),
+            json!({}),
+        )
+        .await;
+    let text = "import pandas as pd\n\ncustomers = pd.read_csv('customers.csv')\ncustomers['city'] = customers['city'].apply(lambda c: c.strip().lower())\ncustomers['is_vip'] = customers['tier'].apply(lambda t: 'vip' in t)\n";
+    let uri = file_uri(&dir.path().join("clean.py"));
+    client.open(&uri, text, 1).await;
+    let hinted = client
+        .wait_for("textDocument/publishDiagnostics", |params| {
+            params["uri"] == uri
+                && params["diagnostics"]
+                    .as_array()
+                    .is_some_and(|all| !all.is_empty())
+        })
+        .await;
+    let diagnostics = hinted["diagnostics"].as_array().unwrap();
+    assert_eq!(codes(diagnostics), ["pandas-string-accessor"], "{hinted:#}");
+    assert_eq!(diagnostics[0]["severity"], 4);
+    assert_eq!(diagnostics[0]["source"], "lore");
+    let position = diagnostics[0]["range"]["start"].clone();
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await;
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains(".str accessor"),
+        "{hover:#}"
+    );
+    // The lesson's good example: no hint.
+    let good_uri = file_uri(&dir.path().join("good.py"));
+    let good = "import pandas as pd\ndf['name'] = df['name'].str.strip().str.lower()\ndf['has_x'] = df['code'].str.contains('x', regex=False)\n";
+    client.open(&good_uri, good, 1).await;
+    assert!(client.diagnostics(&good_uri, 1).await.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let diagnostics = client
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": good_uri}}),
+        )
+        .await;
+    assert_eq!(diagnostics["items"], json!([]), "{diagnostics:#}");
+    client.shutdown().await;
+}

@@ -26,6 +26,7 @@ pub async fn store_with_docs(store: &std::path::Path) {
         &opened,
         &embedder,
         &[("tinyframe".to_string(), package)],
+        None,
         &[],
         &progress,
     )

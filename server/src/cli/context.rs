@@ -71,6 +71,7 @@ pub fn run(args: &ContextArgs, store_path: &Path) -> ExitCode {
             embedder: embedder.as_ref(),
             lessons: &open.lessons,
             counts: &open.counts,
+            catalog: &open.catalog,
         };
         let request = ContextRequest {
             text: &document.text,

@@ -23,6 +23,8 @@ use crate::retrieval::context::{self, ContextRequest, Memory, Searches};
 pub enum EvalCommand {
     /// Retrieval hit@k, recall@k and title hit@k on DS-1000 problems.
     Ds1000(Ds1000Args),
+    /// How often semantic hints would show on DS-1000 reference solutions and model attempts.
+    Hints(super::eval_hints::HintsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -244,7 +246,10 @@ struct Tally {
 }
 
 pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
-    let EvalCommand::Ds1000(args) = command;
+    let args = match command {
+        EvalCommand::Ds1000(args) => args,
+        EvalCommand::Hints(args) => return super::eval_hints::run(args),
+    };
     let text = match std::fs::read_to_string(&args.data) {
         Ok(text) => text,
         Err(error) => {
@@ -295,6 +300,7 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
             embedder: embedder.as_ref(),
             lessons: &open.lessons,
             counts: &open.counts,
+            catalog: &open.catalog,
         };
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         let mut latencies = Vec::new();

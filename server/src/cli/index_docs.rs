@@ -18,6 +18,9 @@ pub struct IndexDocsArgs {
     /// Markdown / reStructuredText documentation folders, as DIR or LIBRARY=DIR.
     #[arg(long = "dir")]
     pub dirs: Vec<String>,
+    /// Read the packages' source only; don't import them (their run-time docstrings are missed).
+    #[arg(long)]
+    pub no_import: bool,
     /// Harvest and count chunks per library, without embedding or writing anything.
     #[arg(long)]
     pub dry_run: bool,
@@ -70,11 +73,15 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
         super::warn("lore: nothing to index");
         return ExitCode::from(2);
     }
+    let python = (!args.no_import).then_some(args.python.as_path());
     if args.dry_run {
         let started = std::time::Instant::now();
         let mut total = 0;
         for (name, root) in &packages {
-            let (chunks, problems) = index::harvest_package(name, root);
+            let (chunks, problems) = index::harvest_package(name, root, python);
+            for problem in &problems {
+                super::warn(&format!("lore: {problem}"));
+            }
             let objects = chunks
                 .iter()
                 .filter(|chunk| chunk.id.ends_with("#0"))
@@ -123,7 +130,15 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
         .expect("the tokio runtime starts");
     let result = runtime.block_on(async {
         let store = crate::store::Store::open(store_path).await?;
-        index::index(&store, embedder.as_ref(), &packages, &doc_dirs, &progress).await
+        index::index(
+            &store,
+            embedder.as_ref(),
+            &packages,
+            python,
+            &doc_dirs,
+            &progress,
+        )
+        .await
     });
     if let Some(bar) = &bar {
         bar.finish_and_clear();

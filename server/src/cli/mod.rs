@@ -4,6 +4,7 @@ mod check;
 mod context;
 mod doctor;
 mod eval;
+mod eval_hints;
 mod index_docs;
 mod lessons;
 mod search;

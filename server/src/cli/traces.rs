@@ -1,6 +1,6 @@
-//! `lore traces list [--json]`.
+//! `lore traces list [--json]` and `lore traces import FILE`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -15,6 +15,12 @@ pub enum TracesCommand {
         /// A JSON array of traces: id, time, time_ms, outcome, lesson_id, file, before, after, ...
         #[arg(long)]
         json: bool,
+    },
+    /// Import experience reports: JSON lines with the fields of the MCP tool `record_experience`
+    /// (problem, fix; optional attempt, what_failed, libraries, lesson_id, source).
+    Import {
+        /// The JSON-lines file (`-` for standard input).
+        file: PathBuf,
     },
 }
 
@@ -40,7 +46,76 @@ fn rfc3339(time_ms: i64) -> String {
 }
 
 pub fn run(command: TracesCommand, store: &Path) -> ExitCode {
-    let TracesCommand::List { json } = command;
+    match command {
+        TracesCommand::List { json } => list(json, store),
+        TracesCommand::Import { file } => import(&file, store),
+    }
+}
+
+/// Embeds and appends every good report; bad lines are named and skipped.
+fn import(file: &Path, store: &Path) -> ExitCode {
+    let text = if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(file)
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(error) => {
+            super::warn(&format!("lore: {}: {error}", file.display()));
+            return ExitCode::from(2);
+        }
+    };
+    let (reports, problems) = crate::traces::experience::parse_lines(&text);
+    for problem in &problems {
+        super::warn(&format!("lore: {}: {problem}; skipped", file.display()));
+    }
+    if reports.is_empty() {
+        super::warn(&format!(
+            "lore: {}: no experience to import",
+            file.display()
+        ));
+        return ExitCode::from(2);
+    }
+    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+        super::warn("lore: the embedding model is needed to import experience: run `lore doctor`");
+        return ExitCode::from(2);
+    };
+    let traces: Vec<Trace> = reports.into_iter().map(|r| r.into_trace()).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    let result = runtime.block_on(async {
+        let opened = crate::store::Store::open(store).await?;
+        for batch in traces.chunks(64) {
+            let texts: Vec<String> = batch.iter().map(Trace::embedding_text).collect();
+            let vectors = embedder.embed(&texts)?;
+            opened
+                .write_traces(batch, &vectors, embedder.model_name())
+                .await?;
+        }
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => {
+            super::say(&format!(
+                "imported {} experience reports into {} ({} lines skipped)",
+                traces.len(),
+                store.display(),
+                problems.len()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            super::warn(&format!("lore: import failed: {error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn list(json: bool, store: &Path) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,6 +1,7 @@
 //! `lore index-docs`: find the libraries installed in a Python interpreter, harvest their
-//! docstrings (in parallel, parsing source, importing nothing), chunk them, embed what is new
-//! and write the store's `docs` table.
+//! docstrings (in parallel, parsing source; and, unless told not to, importing each package to
+//! read what exists only at run time), chunk them, embed what is new and write the store's
+//! `docs` table.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use rayon::prelude::*;
 
 use super::chunk::{self, DocChunk};
 use super::harvest::{self, ModuleDocs};
+use super::introspect;
 use super::names::PublicNames;
 
 /// The DS-1000 libraries, indexed by default when installed.
@@ -116,7 +118,15 @@ fn module_name(name: &str, root: &Path, file: &Path) -> (String, bool) {
 }
 
 /// Harvests one package: its chunks (with public names), and problems with files.
-pub fn harvest_package(name: &str, root: &Path) -> (Vec<DocChunk>, Vec<String>) {
+///
+/// The source is parsed with tree-sitter; with `python`, the package is also imported there to
+/// read what exists only at run time (see [`introspect`]). An object both give is named and
+/// documented as the import shows it, with the source's `path:line`.
+pub fn harvest_package(
+    name: &str,
+    root: &Path,
+    python: Option<&Path>,
+) -> (Vec<DocChunk>, Vec<String>) {
     let files = python_files(root);
     let harvested: Vec<Result<(String, PathBuf, ModuleDocs), String>> = files
         .par_iter()
@@ -134,6 +144,18 @@ pub fn harvest_package(name: &str, root: &Path) -> (Vec<DocChunk>, Vec<String>) 
         })
         .collect();
     let mut problems = Vec::new();
+    let runtime = match python {
+        Some(python) => {
+            let search_dir = root.parent().unwrap_or(root);
+            introspect::introspect(python, name, search_dir, introspect::TIMEOUT).unwrap_or_else(
+                |problem| {
+                    problems.push(problem);
+                    Vec::new()
+                },
+            )
+        }
+        None => Vec::new(),
+    };
     let mut modules: HashMap<String, ModuleDocs> = HashMap::new();
     let mut paths: HashMap<String, PathBuf> = HashMap::new();
     for result in harvested {
@@ -146,8 +168,6 @@ pub fn harvest_package(name: &str, root: &Path) -> (Vec<DocChunk>, Vec<String>) 
         }
     }
     let names = PublicNames::build(&modules);
-    let mut chunks: Vec<DocChunk> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
     let mut module_names: Vec<&String> = modules.keys().collect();
     module_names.sort_by_key(|module| {
         (
@@ -156,27 +176,67 @@ pub fn harvest_package(name: &str, root: &Path) -> (Vec<DocChunk>, Vec<String>) 
             module.to_string(),
         )
     });
+    // Where each object is defined in the source, for the imported ones' provenance.
+    let mut sources: HashMap<String, String> = HashMap::new();
+    for module in &module_names {
+        for item in &modules[*module].items {
+            sources.insert(
+                defined_name(module, &item.path),
+                format!("{}:{}", paths[*module].display(), item.line),
+            );
+        }
+    }
+    let imported: HashSet<&str> = runtime.iter().map(|doc| doc.defined.as_str()).collect();
+    let mut chunks: Vec<DocChunk> = Vec::new();
+    // The same object can be reached twice (an alias module); keep the first name.
+    let mut seen: HashSet<String> = HashSet::new();
+    for doc in &runtime {
+        if !seen.insert(doc.name.clone()) {
+            continue;
+        }
+        let source = sources
+            .get(&doc.defined)
+            .cloned()
+            .unwrap_or_else(|| format!("{} (built at import)", doc.defined));
+        chunks.extend(chunk::chunks_for(
+            name,
+            &doc.name,
+            &doc.kind,
+            &doc.signature,
+            &doc.doc,
+            &source,
+        ));
+    }
     for module in module_names {
-        let docs = &modules[module];
-        let path = &paths[module];
-        for item in &docs.items {
+        for item in &modules[module].items {
+            let defined = defined_name(module, &item.path);
+            if imported.contains(defined.as_str()) {
+                continue;
+            }
             let qualified = names.public_name(module, &item.path);
-            // The same object can be reached twice (an alias module); keep the first.
             if !seen.insert(qualified.clone()) {
                 continue;
             }
-            let source = format!("{}:{}", path.display(), item.line);
             chunks.extend(chunk::chunks_for(
                 name,
                 &qualified,
                 item.kind.as_str(),
                 &item.signature,
                 &item.docstring,
-                &source,
+                &sources[&defined],
             ));
         }
     }
     (chunks, problems)
+}
+
+/// `module.path`, or the module itself for its own docstring.
+fn defined_name(module: &str, path: &str) -> String {
+    if path.is_empty() {
+        module.to_string()
+    } else {
+        format!("{module}.{path}")
+    }
 }
 
 /// Harvests Markdown / reStructuredText files under `dir`: one item per section.
@@ -278,6 +338,7 @@ pub async fn index(
     store: &crate::store::Store,
     embedder: &dyn crate::embeddings::Embedder,
     packages: &[(String, PathBuf)],
+    python: Option<&Path>,
     doc_dirs: &[(PathBuf, String)],
     progress: Progress<'_>,
 ) -> anyhow::Result<IndexReport> {
@@ -285,7 +346,7 @@ pub async fn index(
     let mut report = IndexReport::default();
     let mut chunks: Vec<DocChunk> = Vec::new();
     for (name, root) in packages {
-        let (mut package_chunks, problems) = harvest_package(name, root);
+        let (mut package_chunks, problems) = harvest_package(name, root, python);
         report.problems.extend(problems);
         *report.chunks_per_library.entry(name.clone()).or_default() += package_chunks.len();
         chunks.append(&mut package_chunks);

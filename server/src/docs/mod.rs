@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod harvest;
 pub mod index;
+pub mod introspect;
 pub mod names;
 
 pub use chunk::DocChunk;

@@ -60,13 +60,14 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         message: message.into(),
         data: None,
     })?;
-    let (store, embedder, lessons, counts) = {
+    let (store, embedder, lessons, counts, catalog) = {
         let state = session.state();
         (
             state.store.clone(),
             state.embedder.clone(),
             state.lessons.by_id.clone(),
             state.counts.clone(),
+            state.catalog.clone(),
         )
     };
     let unavailable = |what: &str| Error {
@@ -84,6 +85,7 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         embedder: embedder.as_ref(),
         lessons: &lessons,
         counts: &counts,
+        catalog: &catalog,
     };
     let request = ContextRequest {
         text: &document.text,

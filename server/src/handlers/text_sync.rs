@@ -76,6 +76,7 @@ pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParam
         let mut state = session.state();
         state.documents.close(&uri);
         state.findings.remove(&uri);
+        state.hint_cache.remove(&uri);
         state.pull_diagnostics
     };
     if !pull {

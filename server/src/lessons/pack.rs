@@ -10,6 +10,7 @@ use super::model::{Lesson, Provenance};
 /// The packs compiled into the binary, by file name.
 const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("python.toml", include_str!("../../packs/python.toml")),
+    ("idioms.toml", include_str!("../../packs/idioms.toml")),
     ("pandas.toml", include_str!("../../packs/pandas.toml")),
     ("numpy.toml", include_str!("../../packs/numpy.toml")),
     (

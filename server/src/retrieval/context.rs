@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tree_sitter::Tree;
 
+use super::catalog::{self, Catalog};
+use super::experience;
 use super::intent::{self, Intent};
 use super::{Item, doc_item, lesson_item};
 use crate::embeddings::Embedder;
@@ -45,14 +47,19 @@ pub struct Memory<'a> {
     pub embedder: &'a dyn Embedder,
     pub lessons: &'a HashMap<String, std::sync::Arc<Lesson>>,
     pub counts: &'a HashMap<String, LessonCounts>,
+    pub catalog: &'a Catalog,
 }
 
 /// Relative weights of the searches in the fusion.
-const WEIGHT_API: f32 = 1.6;
+const WEIGHT_SUGGESTED: f32 = 3.0;
+const WEIGHT_API: f32 = 0.8;
 const WEIGHT_DOC_VECTOR: f32 = 1.0;
 const WEIGHT_DOC_TEXT: f32 = 0.8;
 const WEIGHT_LESSON: f32 = 0.9;
-const WEIGHT_EXPERIENCE: f32 = 0.7;
+const WEIGHT_EXPERIENCE: f32 = 1.2;
+/// Similar problems whose fixes suggest APIs, and how many suggestions are looked up.
+const NEIGHBOURS: usize = 10;
+const SUGGESTIONS: usize = 3;
 const RRF_K: f32 = 20.0;
 
 /// The code lines before the cursor, as a fallback query when there are no comments.
@@ -153,11 +160,43 @@ pub async fn context_with(
         },
         async {
             match searches.vector {
-                true => memory.store.nearest_traces(&vector, 5).await,
+                true => memory.store.nearest_traces(&vector, NEIGHBOURS).await,
                 false => Ok(Vec::new()),
             }
         },
     );
+    let experience = experience.unwrap_or_default();
+    // Recall experience → plan API lookups: what the fixes of similar problems used.
+    let mentions = experience::identifiers(request.text);
+    let neighbours: Vec<(&str, f32)> = experience
+        .iter()
+        .filter(|(trace, _)| catalog::is_fix(trace.outcome))
+        .map(|(trace, distance)| (trace.after.as_str(), 1.0 - distance))
+        .collect();
+    let mut libraries = intent.libraries.clone();
+    for (trace, _) in &experience {
+        for library in &trace.libraries {
+            if !libraries.contains(library) {
+                libraries.push(library.clone());
+            }
+        }
+    }
+    let suggested: Vec<String> = experience::suggest_apis(
+        &neighbours,
+        &mentions,
+        &memory.catalog.experience,
+        SUGGESTIONS * 3,
+    )
+    .iter()
+    .filter_map(|(api, _)| memory.catalog.resolve(api, &libraries, &mentions))
+    .map(str::to_string)
+    .take(SUGGESTIONS)
+    .collect();
+    let suggested_docs = memory
+        .store
+        .docs_by_names(&suggested)
+        .await
+        .unwrap_or_default();
     timings.search = search_started.elapsed();
 
     let rank_started = Instant::now();
@@ -171,6 +210,14 @@ pub async fn context_with(
         let entry = fused.entry(key).or_insert((0.0, item));
         entry.0 += weight / (RRF_K + rank as f32 + 1.0);
     };
+    for hit in suggested_docs {
+        if let Some(rank) = suggested
+            .iter()
+            .position(|name| *name == hit.qualified_name)
+        {
+            add(WEIGHT_SUGGESTED, rank, doc_item(hit));
+        }
+    }
     for (rank, hit) in apis.unwrap_or_default().into_iter().enumerate() {
         add(WEIGHT_API, rank, doc_item(hit));
     }
@@ -199,11 +246,11 @@ pub async fn context_with(
             add(WEIGHT_LESSON * trust, rank, lesson_item(lesson));
         }
     }
-    for (rank, (trace, distance)) in experience.unwrap_or_default().into_iter().enumerate() {
-        if distance > 0.6 {
+    for (rank, (trace, distance)) in experience.iter().enumerate() {
+        if *distance > 0.6 {
             continue;
         }
-        add(WEIGHT_EXPERIENCE, rank, experience_item(&trace));
+        add(WEIGHT_EXPERIENCE, rank, experience_item(trace));
     }
     let mut ranked: Vec<(f32, Item)> = fused
         .into_values()
@@ -252,17 +299,44 @@ fn specificity(item: &Item, intent: &Intent) -> f32 {
 }
 
 fn experience_item(trace: &Trace) -> Item {
-    let lesson = trace.lesson_id.as_deref().unwrap_or("no lesson");
+    let (title, text) = match trace.outcome {
+        // A report: the problem names it; the fix that worked comes first.
+        crate::traces::Outcome::AgentReported => {
+            let problem = trace
+                .note
+                .lines()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("")
+                .trim();
+            let mut title: String = problem.chars().take(100).collect();
+            if title.len() < problem.len() {
+                title.push('…');
+            }
+            let mut text = format!(
+                "Fix that worked:\n{}\n\nProblem: {}",
+                trace.after, trace.note
+            );
+            if !trace.before.trim().is_empty() {
+                text.push_str(&format!("\n\nTried:\n{}", trace.before));
+            }
+            (format!("Experience: {title}"), text)
+        }
+        _ => {
+            let lesson = trace.lesson_id.as_deref().unwrap_or("no lesson");
+            (
+                format!("{} ({lesson})", trace.outcome.as_str()),
+                format!(
+                    "{}\nBefore:\n{}\nAfter:\n{}",
+                    trace.note, trace.before, trace.after
+                ),
+            )
+        }
+    };
     Item {
         id: trace.id.clone(),
         kind: "experience".into(),
-        title: format!("{} ({lesson})", trace.outcome.as_str()),
-        text: format!(
-            "{}\nBefore:\n{}\nAfter:\n{}",
-            trace.note, trace.before, trace.after
-        )
-        .trim()
-        .to_string(),
+        title,
+        text: text.trim().to_string(),
         score: 0.0,
         libraries: trace.libraries.clone(),
         provenance: format!("trace {} in {}", trace.id, trace.file),

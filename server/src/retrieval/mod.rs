@@ -1,7 +1,10 @@
 //! Retrieval over the memory: lessons and documentation, searched by meaning (vectors) and
 //! by words (full-text), fused by reciprocal rank. The first layer of the retrieval agent.
 
+pub mod catalog;
 pub mod context;
+pub mod experience;
+pub mod hints;
 pub mod intent;
 
 use std::collections::HashMap;

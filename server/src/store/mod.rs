@@ -285,14 +285,27 @@ impl Store {
         vector: Vec<f32>,
         model: &str,
     ) -> anyhow::Result<()> {
-        let dimension = vector.len();
+        self.write_traces(std::slice::from_ref(trace), &[vector], model)
+            .await
+    }
+
+    /// Appends traces, one vector each, in one write.
+    pub async fn write_traces(
+        &self,
+        traces: &[Trace],
+        vectors: &[Vec<f32>],
+        model: &str,
+    ) -> anyhow::Result<()> {
+        let Some(dimension) = vectors.first().map(Vec::len) else {
+            return Ok(());
+        };
         let table = self.table(TRACES_TABLE, dimension).await?;
-        let batch = rows::traces_batch(std::slice::from_ref(trace), &[vector], model, dimension)?;
+        let batch = rows::traces_batch(traces, vectors, model, dimension)?;
         table
             .add(batch)
             .execute()
             .await
-            .context("failed to add trace")?;
+            .context("failed to add traces")?;
         Ok(())
     }
 
@@ -415,6 +428,24 @@ impl Store {
                     text.to_string(),
                 ));
         doc_hits(query, limit, filter, "_score").await
+    }
+
+    /// Every documented object: (qualified name, library).
+    pub async fn doc_names(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let Some(table) = self.existing_table(DOCS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches: Vec<RecordBatch> = table
+            .query()
+            .only_if("id LIKE '%#0'")
+            .select(Select::columns(&["qualified_name", "library"]))
+            .execute()
+            .await
+            .context("failed to list docs")?
+            .try_collect()
+            .await
+            .context("failed to read docs")?;
+        rows::name_pairs(&batches, "qualified_name", "library")
     }
 
     /// The doc chunks of the given qualified names (first chunk of each).

@@ -241,6 +241,26 @@ fn string_at(array: &StringArray, row: usize) -> Option<String> {
     (!array.is_null(row)).then(|| array.value(row).to_string())
 }
 
+/// Two string columns of every row, paired.
+pub fn name_pairs(
+    batches: &[RecordBatch],
+    first: &str,
+    second: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    for batch in batches {
+        let a = column::<StringArray>(batch, first)?;
+        let b = column::<StringArray>(batch, second)?;
+        for row in 0..batch.num_rows() {
+            pairs.push((
+                string_at(a, row).unwrap_or_default(),
+                string_at(b, row).unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
 pub fn ids_and_distances(batches: &[RecordBatch]) -> anyhow::Result<Vec<(String, f32)>> {
     let mut found = Vec::new();
     for batch in batches {

@@ -107,6 +107,10 @@ impl Trace {
 
     /// The text embedded for semantic search over experience.
     pub fn embedding_text(&self) -> String {
+        // A report is found by its problem: that is what a later request resembles.
+        if self.outcome == Outcome::AgentReported {
+            return format!("{}\n{}", self.note, self.after);
+        }
         format!(
             "{} {}\n{}\n{}\n{}",
             self.outcome.as_str(),

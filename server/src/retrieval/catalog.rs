@@ -1,0 +1,120 @@
+//! What the memory holds, for planning searches: the documented objects under each short name
+//! (`groupby` → `pandas.DataFrame.groupby`, `pandas.Series.groupby`, ...) and how telling each
+//! API is across recorded experience. Loaded once with the store, off the typing path.
+
+use std::collections::{HashMap, HashSet};
+
+use super::experience::ExperienceStats;
+use crate::store::Store;
+use crate::traces::Outcome;
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Short name → (qualified name, library) of every documented object with that name.
+    by_short: HashMap<String, Vec<(String, String)>>,
+    pub experience: ExperienceStats,
+}
+
+impl Catalog {
+    pub fn new<'a>(
+        doc_names: Vec<(String, String)>,
+        fixes: impl IntoIterator<Item = &'a str>,
+    ) -> Catalog {
+        let mut by_short: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for (qualified, library) in doc_names {
+            let short = qualified
+                .rsplit('.')
+                .next()
+                .unwrap_or(&qualified)
+                .to_string();
+            by_short
+                .entry(short)
+                .or_default()
+                .push((qualified, library));
+        }
+        Catalog {
+            by_short,
+            experience: ExperienceStats::from_fixes(fixes),
+        }
+    }
+
+    /// Reads the doc names and the fixes of recorded experience from `store`.
+    pub async fn load(store: &Store) -> anyhow::Result<Catalog> {
+        let doc_names = store.doc_names().await?;
+        let traces = store.traces().await?;
+        let fixes = traces
+            .iter()
+            .filter(|trace| is_fix(trace.outcome))
+            .map(|trace| trace.after.as_str());
+        Ok(Catalog::new(doc_names, fixes))
+    }
+
+    /// The documented object called `short` in one of `libraries` that a reader most likely
+    /// means: one whose owner the document names (`DataFrame` for `pandas.DataFrame.where`),
+    /// then the shortest public path.
+    pub fn resolve(
+        &self,
+        short: &str,
+        libraries: &[String],
+        mentions: &HashSet<&str>,
+    ) -> Option<&str> {
+        self.by_short
+            .get(short)?
+            .iter()
+            .filter(|(_, library)| libraries.iter().any(|wanted| wanted == library))
+            .min_by_key(|(qualified, _)| {
+                let parts: Vec<&str> = qualified.split('.').collect();
+                let owner_named = parts.len() > 2 && mentions.contains(parts[parts.len() - 2]);
+                (
+                    !owner_named,
+                    parts.len(),
+                    qualified.len(),
+                    qualified.clone(),
+                )
+            })
+            .map(|(qualified, _)| qualified.as_str())
+    }
+}
+
+/// Outcomes whose `after` is code that fixed something.
+pub fn is_fix(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::AgentReported | Outcome::HandFixed | Outcome::Accepted
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_to_the_named_owner_then_the_shortest_path_in_the_libraries_in_use() {
+        let names = [
+            ("pandas.Series.where", "pandas"),
+            ("pandas.DataFrame.where", "pandas"),
+            ("pandas.core.generic.NDFrame.where", "pandas"),
+            ("numpy.where", "numpy"),
+            ("numpy.ma.where", "numpy"),
+        ]
+        .map(|(name, library)| (name.to_string(), library.to_string()));
+        let catalog = Catalog::new(names.to_vec(), ["df.where(x)"]);
+        let pandas = vec!["pandas".to_string()];
+        let numpy = vec!["numpy".to_string()];
+        let frame: HashSet<&str> = ["DataFrame"].into();
+        assert_eq!(
+            catalog.resolve("where", &pandas, &frame),
+            Some("pandas.DataFrame.where")
+        );
+        assert_eq!(
+            catalog.resolve("where", &pandas, &HashSet::new()),
+            Some("pandas.Series.where")
+        );
+        assert_eq!(
+            catalog.resolve("where", &numpy, &frame),
+            Some("numpy.where")
+        );
+        assert_eq!(catalog.resolve("missing", &numpy, &frame), None);
+        assert!(catalog.experience.idf("where") < catalog.experience.idf("other"));
+    }
+}
