@@ -13,8 +13,11 @@ use crate::lessons::Lesson;
 use crate::retrieval::hints::{self, Hint, HintModel};
 use crate::session::Session;
 
-/// Regions embedded per pass; a large file is covered over a few passes.
+/// Regions embedded per pass; the neighbourhood of the last edit is covered over a few passes.
 const REGIONS_PER_PASS: usize = 32;
+/// Lines either side of the last edit (or of the top, for a file just opened) that get hints:
+/// a few screens, where the person is working, so a large file costs the model little.
+const FOCUS_LINES: usize = 120;
 
 /// Region hash → the closest semantic lesson and its score (`None`: none applies).
 pub type HintCache = HashMap<u64, Option<(Arc<Lesson>, f32)>>;
@@ -108,14 +111,24 @@ impl Session {
             return Ok(None);
         }
         let regions = hints::regions(&document.tree, &document.text);
-        let new: Vec<hints::Region> = {
+        let line_of = |byte: usize| {
+            document.text[..byte.min(document.text.len())]
+                .matches('\n')
+                .count()
+        };
+        let mut new: Vec<(usize, hints::Region)> = {
             let state = self.state();
+            let focus = line_of(state.hint_focus.get(uri).copied().unwrap_or(0));
             let cache = state.hint_cache.get(uri);
             regions
                 .into_iter()
                 .filter(|region| cache.is_none_or(|cache| !cache.contains_key(&region.hash)))
+                .map(|region| (line_of(region.range.start).abs_diff(focus), region))
+                .filter(|(distance, _)| *distance <= FOCUS_LINES)
                 .collect()
         };
+        new.sort_by_key(|(distance, _)| *distance);
+        let new: Vec<hints::Region> = new.into_iter().map(|(_, region)| region).collect();
         if new.is_empty() {
             return Ok(None);
         }

@@ -95,6 +95,8 @@ pub struct State {
     pub hint_model: Option<Arc<crate::retrieval::hints::HintModel>>,
     pub hint_cache: HashMap<String, crate::semantic_hints::HintCache>,
     pub hint_passes: std::collections::HashSet<String>,
+    /// Where the person last edited each document (byte): hints are computed around it.
+    pub hint_focus: HashMap<String, usize>,
     pub findings: HashMap<String, DocumentFindings>,
     pub workspace_root: Option<PathBuf>,
     pub pull_diagnostics: bool,
@@ -137,6 +139,7 @@ impl Session {
             hint_model: None,
             hint_cache: HashMap::new(),
             hint_passes: Default::default(),
+            hint_focus: HashMap::new(),
             findings: HashMap::new(),
             workspace_root: None,
             pull_diagnostics: false,
@@ -369,6 +372,9 @@ impl Session {
 
     /// Keeps the tracked findings of `uri` in step with edits just applied.
     pub fn track_edits(&self, state: &mut State, uri: &str, edits: &[AppliedEdit]) {
+        if let Some(last) = edits.last() {
+            state.hint_focus.insert(uri.to_string(), last.start);
+        }
         let Some(document_findings) = state.findings.get_mut(uri) else {
             return;
         };

@@ -215,7 +215,7 @@ fn write_tinyframe(site: &std::path::Path) {
     std::fs::write(package.join("core/__init__.py"), "").unwrap();
     std::fs::write(
         package.join("core/frame.py"),
-        "class Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n",
+        "def _with_doc(text):\n    def decorate(function):\n        function.__doc__ = text\n        return function\n    return decorate\n\n\nclass Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n\n    @_with_doc(\"Number the rows within each group, from 1.\")\n    def cumcount(self, by):\n        pass\n",
     )
     .unwrap();
 }
@@ -240,14 +240,32 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // Five documented objects: `Frame.cumcount`'s docstring exists only once the package is
+    // imported (a decorator sets it), so reading the source alone finds four.
     assert!(
-        stdout.contains("tinyframe") && stdout.contains("4 chunks; 4 embedded"),
+        stdout.contains("tinyframe") && stdout.contains("5 chunks; 5 embedded"),
         "{stdout}"
+    );
+    let source_only = Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args([
+            "index-docs",
+            "--packages",
+            "tinyframe",
+            "--no-import",
+            "--dry-run",
+        ])
+        .env("PYTHONPATH", site.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&source_only.stdout).contains("4 chunks"),
+        "{}",
+        String::from_utf8_lossy(&source_only.stdout)
     );
     // A second run embeds nothing: unchanged chunks are skipped by content hash.
     let again = String::from_utf8_lossy(&index("tinyframe").stdout).to_string();
     assert!(
-        again.contains("0 embedded") && again.contains("4 unchanged"),
+        again.contains("0 embedded") && again.contains("5 unchanged"),
         "{again}"
     );
     // A package that is not installed is a clear error, and the table is left as it was.
@@ -358,6 +376,79 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
     assert_eq!(all["n"], 1, "{report:#}");
     assert_eq!(all["hit"], 1.0, "{report:#}");
     assert_eq!(all["title_hit"], 1.0, "{report:#}");
+}
+
+/// Experience imported from a file guides context: the fix of a similar problem used
+/// `cumcount`, which the new code does not mention, so its documentation comes first.
+#[test]
+fn imported_experience_plans_the_documentation_lookup() {
+    let store = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    write_tinyframe(site.path());
+    let indexed = Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["index-docs", "--packages", "tinyframe", "--store"])
+        .arg(store.path())
+        .env("PYTHONPATH", site.path())
+        .output()
+        .unwrap();
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    let reports = site.path().join("experience.jsonl");
+    std::fs::write(
+        &reports,
+        concat!(
+            r#"{"problem": "Give each customer's orders a sequence number by date", "attempt": "orders['n'] = range(len(orders))", "what_failed": "numbers run across customers", "fix": "orders['n'] = orders.sort_values('date').cumcount('customer') + 1", "libraries": ["tinyframe"]}"#,
+            "\n",
+            "not json\n",
+            r#"{"problem": "", "fix": "x"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let output = lore(
+        &["traces", "import", reports.to_str().unwrap()],
+        store.path(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("line 2: ") && stderr.contains("line 3: `problem` is empty"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 1 experience"));
+    let traces = lore(&["traces", "list", "--json"], store.path());
+    let traces: serde_json::Value = serde_json::from_slice(&traces.stdout).unwrap();
+    assert_eq!(traces[0]["outcome"], "agent-reported");
+
+    let code = site.path().join("work.py");
+    std::fs::write(
+        &code,
+        "import tinyframe as tfm\n# number every customer's purchases in date order\npurchases = tfm.Frame()\n",
+    )
+    .unwrap();
+    let output = lore(
+        &["context", "--file", code.to_str().unwrap(), "--json"],
+        store.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let items = result["items"].as_array().unwrap();
+    assert_eq!(items[0]["title"], "tinyframe.Frame.cumcount", "{result:#}");
+    assert!(
+        items.iter().any(|item| item["kind"] == "experience"
+            && item["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Fix that worked:")),
+        "{result:#}"
+    );
 }
 
 #[test]

@@ -392,9 +392,8 @@ pub async fn index(
     // Only now, with every new row written, drop the rows that are no longer wanted: a run that
     // fails before this point leaves the previous table whole.
     report.removed = store.remove_docs(&stale).await?;
-    if report.embedded > 0 || report.removed > 0 {
-        store.index_docs_text().await?;
-    }
+    // Rebuilt every run (seconds): a store indexed by an older lore gains the vector index too.
+    store.index_docs().await?;
     report.total_time = started.elapsed();
     Ok(report)
 }

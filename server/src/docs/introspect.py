@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 import pkgutil
+import re
 import sys
 import warnings
 
@@ -53,9 +54,13 @@ def submodules(package):
     return found
 
 
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def signature_of(obj):
+    """The signature, without object addresses (`<function f at 0x7f...>`) that change per run."""
     try:
-        return str(inspect.signature(obj))
+        return ADDRESS.sub("", str(inspect.signature(obj)))
     except (TypeError, ValueError):
         return ""
 
@@ -73,7 +78,7 @@ EMITTED = set()
 
 def emit(public_name, defined, kind, obj, doc):
     """Prints one object, once: a method inherited by many classes keeps its first public name."""
-    doc = inspect.cleandoc(doc) if isinstance(doc, str) else ""
+    doc = ADDRESS.sub("", inspect.cleandoc(doc)) if isinstance(doc, str) else ""
     if not doc.strip() or (defined, doc) in EMITTED:
         return
     EMITTED.add((defined, doc))

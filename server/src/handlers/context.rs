@@ -94,7 +94,7 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         query: query.as_deref(),
         limit,
     };
-    let (result, timings) = context::context(&memory, &request).await.map_err(|error| {
+    let (mut result, timings) = context::context(&memory, &request).await.map_err(|error| {
         tracing::error!("lore/context failed: {error:#}");
         Error {
             code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
@@ -109,5 +109,6 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         timings.search,
         timings.ranking
     );
+    result.timings = Some(timings.into());
     Ok(result)
 }

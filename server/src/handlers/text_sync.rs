@@ -77,6 +77,7 @@ pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParam
         state.documents.close(&uri);
         state.findings.remove(&uri);
         state.hint_cache.remove(&uri);
+        state.hint_focus.remove(&uri);
         state.pull_diagnostics
     };
     if !pull {

@@ -21,6 +21,31 @@ use crate::traces::Trace;
 pub struct ContextResult {
     pub recommendation: String,
     pub items: Vec<Item>,
+    /// Where the time went, in milliseconds (set by the surfaces that report it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<TimingsMs>,
+}
+
+/// `Timings` in milliseconds, as JSON reports them.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimingsMs {
+    pub analysis_ms: f64,
+    pub embedding_ms: f64,
+    pub search_ms: f64,
+    pub ranking_ms: f64,
+}
+
+impl From<Timings> for TimingsMs {
+    fn from(timings: Timings) -> TimingsMs {
+        let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
+        TimingsMs {
+            analysis_ms: ms(timings.analysis),
+            embedding_ms: ms(timings.embedding),
+            search_ms: ms(timings.search),
+            ranking_ms: ms(timings.ranking),
+        }
+    }
 }
 
 /// Where the time went, for the benchmark.
@@ -158,45 +183,26 @@ pub async fn context_with(
                 false => Ok(Vec::new()),
             }
         },
+        // Recall experience, then plan API lookups from it, while the big searches run.
         async {
-            match searches.vector {
-                true => memory.store.nearest_traces(&vector, NEIGHBOURS).await,
-                false => Ok(Vec::new()),
-            }
+            let experience = match searches.vector {
+                true => memory
+                    .store
+                    .nearest_traces(&vector, NEIGHBOURS)
+                    .await
+                    .unwrap_or_default(),
+                false => Vec::new(),
+            };
+            let suggested = plan_from_experience(memory, &intent, request.text, &experience);
+            let docs = memory
+                .store
+                .docs_by_names(&suggested)
+                .await
+                .unwrap_or_default();
+            (experience, suggested, docs)
         },
     );
-    let experience = experience.unwrap_or_default();
-    // Recall experience → plan API lookups: what the fixes of similar problems used.
-    let mentions = experience::identifiers(request.text);
-    let neighbours: Vec<(&str, f32)> = experience
-        .iter()
-        .filter(|(trace, _)| catalog::is_fix(trace.outcome))
-        .map(|(trace, distance)| (trace.after.as_str(), 1.0 - distance))
-        .collect();
-    let mut libraries = intent.libraries.clone();
-    for (trace, _) in &experience {
-        for library in &trace.libraries {
-            if !libraries.contains(library) {
-                libraries.push(library.clone());
-            }
-        }
-    }
-    let suggested: Vec<String> = experience::suggest_apis(
-        &neighbours,
-        &mentions,
-        &memory.catalog.experience,
-        SUGGESTIONS * 3,
-    )
-    .iter()
-    .filter_map(|(api, _)| memory.catalog.resolve(api, &libraries, &mentions))
-    .map(str::to_string)
-    .take(SUGGESTIONS)
-    .collect();
-    let suggested_docs = memory
-        .store
-        .docs_by_names(&suggested)
-        .await
-        .unwrap_or_default();
+    let (experience, suggested, suggested_docs) = experience;
     timings.search = search_started.elapsed();
 
     let rank_started = Instant::now();
@@ -271,9 +277,45 @@ pub async fn context_with(
         ContextResult {
             recommendation,
             items,
+            timings: None,
         },
         timings,
     ))
+}
+
+/// The documented APIs that the fixes of similar problems (`experience`) used and the document
+/// does not mention yet, best first: the lookups that recalled experience plans.
+fn plan_from_experience(
+    memory: &Memory<'_>,
+    intent: &Intent,
+    text: &str,
+    experience: &[(Trace, f32)],
+) -> Vec<String> {
+    let mentions = experience::identifiers(text);
+    let neighbours: Vec<(&str, f32)> = experience
+        .iter()
+        .filter(|(trace, _)| catalog::is_fix(trace.outcome))
+        .map(|(trace, distance)| (trace.after.as_str(), 1.0 - distance))
+        .collect();
+    let mut libraries = intent.libraries.clone();
+    for (trace, _) in experience {
+        for library in &trace.libraries {
+            if !libraries.contains(library) {
+                libraries.push(library.clone());
+            }
+        }
+    }
+    experience::suggest_apis(
+        &neighbours,
+        &mentions,
+        &memory.catalog.experience,
+        SUGGESTIONS * 3,
+    )
+    .iter()
+    .filter_map(|(api, _)| memory.catalog.resolve(api, &libraries, &mentions))
+    .map(str::to_string)
+    .take(SUGGESTIONS)
+    .collect()
 }
 
 /// Boosts what matches the libraries in use and concrete APIs over whole modules.

@@ -5,6 +5,7 @@ mod rows;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use arrow_array::RecordBatch;
@@ -55,13 +56,29 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Docs rows from which a vector index is built, and the IVF partitions a search visits.
+const VECTOR_INDEX_MIN_ROWS: usize = 4_000;
+const DOCS_NPROBES: usize = 24;
+
+/// Cache budgets of the store's LanceDB session.
+const INDEX_CACHE_BYTES: usize = 48 * 1024 * 1024;
+const METADATA_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 impl Store {
     /// Opens (creating if needed) the database at `path`.
     pub async fn open(path: &Path) -> anyhow::Result<Store> {
         std::fs::create_dir_all(path)
             .with_context(|| format!("failed to create store directory {}", path.display()))?;
         let uri = path.to_string_lossy().to_string();
+        // LanceDB's default caches (6 GiB of index, 1 GiB of metadata) would let a long-running
+        // server grow with every distinct query; lore's tables are small, so cap them.
+        let session = lancedb::Session::new(
+            INDEX_CACHE_BYTES,
+            METADATA_CACHE_BYTES,
+            Arc::new(lancedb::ObjectStoreRegistry::default()),
+        );
         let connection = lancedb::connect(&uri)
+            .session(Arc::new(session))
             .execute()
             .await
             .with_context(|| format!("failed to open store {uri}"))?;
@@ -368,8 +385,8 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// Compacts the docs table and (re)builds its full-text index.
-    pub async fn index_docs_text(&self) -> anyhow::Result<()> {
+    /// Compacts the docs table and (re)builds its full-text and vector indexes.
+    pub async fn index_docs(&self) -> anyhow::Result<()> {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(());
         };
@@ -383,7 +400,30 @@ impl Store {
             .replace(true)
             .execute()
             .await
-            .context("failed to build the full-text index of docs")
+            .context("failed to build the full-text index of docs")?;
+        // A vector index pays off beyond a few thousand rows (a full scan of 25,000 takes
+        // ~20 ms, the index ~5 ms); below that a scan is as fast and exact.
+        let rows = table
+            .count_rows(None)
+            .await
+            .context("failed to count docs")?;
+        if rows >= VECTOR_INDEX_MIN_ROWS {
+            let partitions = (rows / 400).clamp(8, 256) as u32;
+            table
+                .create_index(
+                    &["vector"],
+                    lancedb::index::Index::IvfFlat(
+                        lancedb::index::vector::IvfFlatIndexBuilder::default()
+                            .distance_type(lancedb::DistanceType::Cosine)
+                            .num_partitions(partitions),
+                    ),
+                )
+                .replace(true)
+                .execute()
+                .await
+                .context("failed to build the vector index of docs")?;
+        }
+        Ok(())
     }
 
     pub async fn count_docs(&self) -> anyhow::Result<usize> {
@@ -407,7 +447,11 @@ impl Store {
             .query()
             .nearest_to(vector)
             .context("invalid query vector")?
-            .distance_type(lancedb::DistanceType::Cosine);
+            .distance_type(lancedb::DistanceType::Cosine)
+            // With the IVF index, the partitions searched: 98.8% of the exact top 30, in a
+            // fifth of the time of a full scan (measured on 25,468 chunks).
+            .nprobes(DOCS_NPROBES)
+            .context("invalid nprobes")?;
         doc_hits(query, limit, filter, "_distance").await
     }
 
