@@ -16,9 +16,8 @@ use lore::embeddings::{Embedder, ModelEmbedder, ModelSettings};
 const BATCH: usize = 256;
 
 fn main() {
-    let python = PathBuf::from(
-        std::env::var("LORE_BENCH_PYTHON").unwrap_or_else(|_| "python3".to_string()),
-    );
+    let python =
+        PathBuf::from(std::env::var("LORE_BENCH_PYTHON").unwrap_or_else(|_| "python3".to_string()));
     let package = std::env::var("LORE_BENCH_PACKAGE").unwrap_or_else(|_| "sklearn".to_string());
     let wanted: usize = std::env::var("LORE_BENCH_CHUNKS")
         .ok()

@@ -10,6 +10,9 @@ export interface ServerSettings {
   severityOverrides?: Record<string, Severity>;
   packs?: string[];
   handFixGraceMs?: number;
+  semanticHints?: boolean;
+  semanticDebounceMs?: number;
+  semanticThreshold?: number;
 }
 
 export type Severity = "error" | "warning" | "info" | "hint";
@@ -58,16 +61,25 @@ export function serverSettings(
     if (store.trim() !== "") settings.store = expandPath(store, context);
   } else if (store !== undefined && store !== null) wrongType("store", "a path");
 
-  for (const key of ["debounceMs", "handFixGraceMs"] as const) {
+  for (const key of ["debounceMs", "handFixGraceMs", "semanticDebounceMs"] as const) {
     const value = read(key);
     if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
       settings[key] = Math.round(value);
     } else if (value !== undefined && value !== null) wrongType(key, "a number ≥ 0");
   }
 
-  const traces = read("traces");
-  if (typeof traces === "boolean") settings.traces = traces;
-  else if (traces !== undefined && traces !== null) wrongType("traces", "true or false");
+  for (const key of ["traces", "semanticHints"] as const) {
+    const value = read(key);
+    if (typeof value === "boolean") settings[key] = value;
+    else if (value !== undefined && value !== null) wrongType(key, "true or false");
+  }
+
+  const threshold = read("semanticThreshold");
+  if (typeof threshold === "number" && threshold >= 0 && threshold <= 1) {
+    settings.semanticThreshold = threshold;
+  } else if (threshold !== undefined && threshold !== null) {
+    wrongType("semanticThreshold", "a number from 0 to 1");
+  }
 
   for (const key of ["disabledLessons", "packs"] as const) {
     const value = read(key);

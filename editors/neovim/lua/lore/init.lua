@@ -17,6 +17,9 @@ M.SETTINGS_KEYS = {
   severityOverrides = 'table',
   packs = 'table',
   handFixGraceMs = 'number',
+  semanticHints = 'boolean',
+  semanticDebounceMs = 'number',
+  semanticThreshold = 'number',
 }
 
 M.defaults = {

@@ -19,6 +19,9 @@ describe("serverSettings", () => {
       severityOverrides: { "pandas-iterrows-loop": "hint" },
       packs: ["${workspaceFolder}/team.toml"],
       handFixGraceMs: 500,
+      semanticHints: false,
+      semanticDebounceMs: 300,
+      semanticThreshold: 0.85,
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
@@ -29,6 +32,9 @@ describe("serverSettings", () => {
       severityOverrides: { "pandas-iterrows-loop": "hint" },
       packs: ["/work/project/team.toml"],
       handFixGraceMs: 500,
+      semanticHints: false,
+      semanticDebounceMs: 300,
+      semanticThreshold: 0.85,
     });
   });
 
@@ -50,9 +56,10 @@ describe("serverSettings", () => {
       disabledLessons: [1, 2],
       severityOverrides: { a: "loud", b: "error" },
       handFixGraceMs: -1,
+      semanticThreshold: 2,
     });
     assert.deepEqual(settings, { severityOverrides: { b: "error" } });
-    assert.equal(problems.length, 5);
+    assert.equal(problems.length, 6);
     assert.match(problems[0], /lore.debounceMs/);
     assert.ok(problems.some((problem) => problem.includes('"a" should be error, warning, info or hint')));
   });
