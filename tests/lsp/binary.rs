@@ -7,20 +7,26 @@ use serde_json::json;
 use crate::support::{LspClient, apply_text_edits, eventually, file_uri};
 use crate::{BARE_EXCEPT, codes};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_serves_diagnostics_fixes_and_records_embedded_traces() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
+/// `lore serve --store STORE` as a child process, and a client on its stdio.
+fn spawn_lore(store: &std::path::Path) -> (tokio::process::Child, LspClient) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
         .args(["serve", "--store"])
-        .arg(&store)
+        .arg(store)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .expect("lore starts");
-    let mut client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    (child, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_diagnostics_fixes_and_records_embedded_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let (mut child, mut client) = spawn_lore(&store);
     let result = client
         .initialize(dir.path(), json!({"debounceMs": 0}), json!({}))
         .await;
@@ -109,21 +115,12 @@ async fn the_real_model_embeds_lessons_so_a_question_finds_its_lesson() {
 
 /// Code that resembles a lesson without a trigger (here: string clean-up with `apply`, written
 /// differently from the lesson's example) gets a hint once typing pauses, with a hover; the
-/// lesson's good example gets none, and neither does `semanticHints: false`.
+/// lesson's good example gets none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_shows_semantic_hints_from_the_real_model() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
-        .args(["serve", "--store"])
-        .arg(&store)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("lore starts");
-    let mut client = LspClient::new(child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let (_child, mut client) = spawn_lore(&store);
     client
         .initialize(
             dir.path(),
