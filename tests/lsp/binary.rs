@@ -120,7 +120,7 @@ async fn the_real_model_embeds_lessons_so_a_question_finds_its_lesson() {
 async fn the_binary_shows_semantic_hints_from_the_real_model() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let (_child, mut client) = spawn_lore(&store);
+    let (mut child, mut client) = spawn_lore(&store);
     client
         .initialize(
             dir.path(),
@@ -170,5 +170,13 @@ async fn the_binary_shows_semantic_hints_from_the_real_model() {
         )
         .await;
     assert_eq!(diagnostics["items"], json!([]), "{diagnostics:#}");
-    client.shutdown().await;
+    // `exit` ends the process even while the client keeps the pipe open.
+    client.request("shutdown", serde_json::Value::Null).await;
+    client.notify("exit", serde_json::Value::Null).await;
+    let status = tokio::time::timeout(std::time::Duration::from_secs(5), child.wait())
+        .await
+        .expect("lore exits after `exit` without waiting for stdin to close")
+        .unwrap();
+    assert!(status.success());
+    drop(client);
 }

@@ -106,11 +106,15 @@ pub fn run(cli: Cli) -> ExitCode {
                 unsafe { std::env::set_var("LORE_STORE", explicit) };
             }
             let choice = args.embedder;
-            runtime().block_on(crate::server::serve(
+            let runtime = runtime();
+            runtime.block_on(crate::server::serve(
                 tokio::io::stdin(),
                 tokio::io::stdout(),
                 Arc::new(move || load_embedder(choice)),
             ));
+            // After `exit`, a read of stdin is still pending on a blocking thread until the
+            // client closes the pipe; give the other tasks (trace writes) a moment, not that.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             ExitCode::SUCCESS
         }
         Command::Check(args) => check::run(&args, &store),
