@@ -1,7 +1,7 @@
 //! The retrieval agent behind `lore/context`, `lore context` and the MCP tools:
 //! analyse intent → plan searches → recall experience → retrieve docs → rank → synthesise.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -81,7 +81,10 @@ const WEIGHT_API: f32 = 0.8;
 const WEIGHT_DOC_VECTOR: f32 = 1.0;
 const WEIGHT_DOC_TEXT: f32 = 0.8;
 const WEIGHT_LESSON: f32 = 0.9;
-const WEIGHT_EXPERIENCE: f32 = 1.2;
+/// The nearest similar problem's fix leads (it is the most actionable context there is); other
+/// experience ranks with the docs.
+const WEIGHT_NEAREST_EXPERIENCE: f32 = 3.5;
+const WEIGHT_EXPERIENCE: f32 = 0.7;
 /// Similar problems whose fixes suggest APIs, and how many suggestions are looked up.
 const NEIGHBOURS: usize = 10;
 const SUGGESTIONS: usize = 3;
@@ -252,11 +255,21 @@ pub async fn context_with(
             add(WEIGHT_LESSON * trust, rank, lesson_item(lesson));
         }
     }
+    let mentions = experience::identifiers(request.text);
     for (rank, (trace, distance)) in experience.iter().enumerate() {
         if *distance > 0.6 {
             continue;
         }
-        add(WEIGHT_EXPERIENCE, rank, experience_item(trace));
+        let weight = if rank == 0 {
+            WEIGHT_NEAREST_EXPERIENCE
+        } else {
+            WEIGHT_EXPERIENCE
+        };
+        add(
+            weight,
+            rank,
+            experience_item(trace, &mentions, memory.catalog),
+        );
     }
     let mut ranked: Vec<(f32, Item)> = fused
         .into_values()
@@ -340,7 +353,9 @@ fn specificity(item: &Item, intent: &Intent) -> f32 {
     factor
 }
 
-fn experience_item(trace: &Trace) -> Item {
+/// An experience item. A report's title names the APIs its fix used that the document does not
+/// (most telling first), then the problem: what worked, at a glance.
+fn experience_item(trace: &Trace, mentions: &HashSet<&str>, catalog: &Catalog) -> Item {
     let (title, text) = match trace.outcome {
         // A report: the problem names it; the fix that worked comes first.
         crate::traces::Outcome::AgentReported => {
@@ -350,10 +365,32 @@ fn experience_item(trace: &Trace) -> Item {
                 .find(|line| !line.trim().is_empty())
                 .unwrap_or("")
                 .trim();
-            let mut title: String = problem.chars().take(100).collect();
-            if title.len() < problem.len() {
-                title.push('…');
+            let mut gist: String = problem.chars().take(100).collect();
+            if gist.len() < problem.len() {
+                gist.push('…');
             }
+            let mut apis: Vec<String> = experience::fix_apis(&trace.after)
+                .into_iter()
+                .filter(|api| !mentions.contains(api.as_str()))
+                .collect();
+            apis.sort_by(|a, b| {
+                catalog
+                    .experience
+                    .idf(b)
+                    .total_cmp(&catalog.experience.idf(a))
+                    .then_with(|| a.cmp(b))
+            });
+            let title = match apis.len() {
+                0 => gist,
+                _ => format!(
+                    "fix used {} — {gist}",
+                    apis.iter()
+                        .take(3)
+                        .map(|api| format!("`{api}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             let mut text = format!(
                 "Fix that worked:\n{}\n\nProblem: {}",
                 trace.after, trace.note
