@@ -96,6 +96,7 @@ fn import(file: &Path, store: &Path) -> ExitCode {
                 .write_traces(batch, &vectors, embedder.model_name())
                 .await?;
         }
+        opened.compact_traces().await?;
         anyhow::Ok(())
     });
     match result {

@@ -306,6 +306,18 @@ impl Store {
             .await
     }
 
+    /// Merges the traces table's small appends (one per recorded trace or import batch) so that
+    /// searches read few files.
+    pub async fn compact_traces(&self) -> anyhow::Result<()> {
+        if let Some(table) = self.existing_table(TRACES_TABLE).await? {
+            table
+                .optimize(lancedb::table::OptimizeAction::All)
+                .await
+                .context("failed to compact the traces table")?;
+        }
+        Ok(())
+    }
+
     /// Appends traces, one vector each, in one write.
     pub async fn write_traces(
         &self,
@@ -385,7 +397,7 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// Compacts the docs table and (re)builds its full-text and vector indexes.
+    /// Compacts the docs table and (re)builds its full-text, id and vector indexes.
     pub async fn index_docs(&self) -> anyhow::Result<()> {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(());
@@ -401,6 +413,13 @@ impl Store {
             .execute()
             .await
             .context("failed to build the full-text index of docs")?;
+        // Lookups by name (`id IN (...)`) read a B-tree instead of every id.
+        table
+            .create_index(&["id"], lancedb::index::Index::BTree(Default::default()))
+            .replace(true)
+            .execute()
+            .await
+            .context("failed to build the id index of docs")?;
         // A vector index pays off beyond a few thousand rows (a full scan of 25,000 takes
         // ~20 ms, the index ~5 ms); below that a scan is as fast and exact.
         let rows = table
