@@ -179,9 +179,15 @@ pub fn split_prompt(prompt: &str) -> (String, String) {
 
 /// The key APIs of a reference solution.
 pub fn key_apis(reference: &str, prompt: &str) -> HashSet<String> {
+    // The reference script skips what Python's `ast` cannot parse: code with syntax errors, and
+    // code whose first line is indented (a function body), which tree-sitter would accept.
+    let indented = reference
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .is_some_and(|line| line.starts_with([' ', '\t']));
     let tree = parse::parse(reference, None);
-    if tree.root_node().has_error() {
-        return HashSet::new(); // The reference script skips what Python cannot parse.
+    if indented || tree.root_node().has_error() {
+        return HashSet::new();
     }
     let mut names = HashSet::new();
     let mut stack: Vec<Node> = vec![tree.root_node()];
