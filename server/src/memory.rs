@@ -116,6 +116,22 @@ pub struct OpenMemory {
     pub catalog: crate::retrieval::catalog::Catalog,
 }
 
+impl OpenMemory {
+    /// The memory as the retrieval engine reads it, with `embedder` for queries.
+    pub fn memory<'a>(
+        &'a self,
+        embedder: &'a dyn Embedder,
+    ) -> crate::retrieval::context::Memory<'a> {
+        crate::retrieval::context::Memory {
+            store: &self.store,
+            embedder,
+            lessons: &self.lessons,
+            counts: &self.counts,
+            catalog: &self.catalog,
+        }
+    }
+}
+
 /// Loads the memory at `store_path` for retrieval; a store that cannot be used is an error.
 pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<OpenMemory> {
     let memory = load(store_path, &[], Some(embedder)).await;

@@ -75,7 +75,10 @@ impl Session {
         if remaining.is_none() {
             return Ok(()); // Nothing new: the published diagnostics are current.
         }
-        if let Some((version, diagnostics)) = self.analyse(uri, Some(version)) {
+        if self.state().pull_diagnostics {
+            // A pull client asks again and gets the hints from `analyse`.
+            let _ = self.client.workspace_diagnostic_refresh().await;
+        } else if let Some((version, diagnostics)) = self.analyse(uri, Some(version)) {
             self.publish(uri, version, diagnostics).await;
         }
         if remaining.is_some_and(|left| left > 0) {
@@ -112,9 +115,14 @@ impl Session {
         }
         let regions = hints::regions(&document.tree, &document.text);
         let line_of = |byte: usize| {
-            document.text[..byte.min(document.text.len())]
-                .matches('\n')
-                .count()
+            document
+                .line_index
+                .position(
+                    &document.text,
+                    byte,
+                    crate::documents::PositionEncoding::Utf8,
+                )
+                .line as usize
         };
         let mut new: Vec<(usize, hints::Region)> = {
             let state = self.state();

@@ -412,19 +412,12 @@ impl Session {
         });
     }
 
-    /// Sends diagnostics to a push client, or asks a pull client to pull again.
+    /// Sends diagnostics to a push client (a pull client asks for them itself).
     pub async fn publish(&self, uri: &str, version: i32, diagnostics: Vec<lsp::Diagnostic>) {
         let Ok(parsed) = uri.parse::<lsp::Uri>() else {
             return;
         };
-        if self.state().pull_diagnostics {
-            if diagnostics
-                .iter()
-                .any(|d| d.severity == Some(lsp::DiagnosticSeverity::HINT))
-            {
-                let _ = self.client.workspace_diagnostic_refresh().await;
-            }
-        } else {
+        if !self.state().pull_diagnostics {
             self.client
                 .publish_diagnostics(parsed, diagnostics, Some(version))
                 .await;
@@ -449,18 +442,27 @@ impl Session {
                 .get(uri)
                 .filter(|previous| Arc::ptr_eq(&previous.lessons, &state.lessons))
                 .map(|previous| (previous.imports.clone(), previous.untouched()));
-            let hint_cache = state
+            // Only cached scores that can become hints (rare: ~1% of regions) are taken, so
+            // that a document without any costs the typing path nothing.
+            let threshold = state.settings.semantic_threshold;
+            let hint_cache: crate::semantic_hints::HintCache = state
                 .hint_cache
                 .get(uri)
                 .filter(|_| state.settings.semantic_hints)
-                .cloned()
+                .map(|cache| {
+                    cache
+                        .iter()
+                        .filter(|(_, best)| best.as_ref().is_some_and(|(_, s)| *s >= threshold))
+                        .map(|(hash, best)| (*hash, best.clone()))
+                        .collect()
+                })
                 .unwrap_or_default();
             (
                 document,
                 state.lessons.clone(),
                 previous,
                 hint_cache,
-                state.settings.semantic_threshold,
+                threshold,
             )
         };
         let file_imports = imports::imports(&document.tree, &document.text);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::documents::{Document, PositionEncoding, TextPosition};
-use crate::retrieval::context::{self, ContextRequest, Memory};
+use crate::retrieval::context::{self, ContextRequest};
 
 #[derive(Debug, Args)]
 pub struct ContextArgs {
@@ -66,13 +66,7 @@ pub fn run(args: &ContextArgs, store_path: &Path) -> ExitCode {
     };
     let result = super::runtime().block_on(async {
         let open = crate::memory::open(store_path, embedder.as_ref()).await?;
-        let memory = Memory {
-            store: &open.store,
-            embedder: embedder.as_ref(),
-            lessons: &open.lessons,
-            counts: &open.counts,
-            catalog: &open.catalog,
-        };
+        let memory = open.memory(embedder.as_ref());
         let request = ContextRequest {
             text: &document.text,
             tree: &document.tree,

@@ -17,7 +17,7 @@ use tree_sitter::Node;
 
 use crate::analysis::parse;
 use crate::documents::Document;
-use crate::retrieval::context::{self, ContextRequest, Memory, Searches};
+use crate::retrieval::context::{self, ContextRequest, Searches};
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
@@ -301,13 +301,7 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
     };
     let result = super::runtime().block_on(async {
         let open = crate::memory::open(store_path, embedder.as_ref()).await?;
-        let memory = Memory {
-            store: &open.store,
-            embedder: embedder.as_ref(),
-            lessons: &open.lessons,
-            counts: &open.counts,
-            catalog: &open.catalog,
-        };
+        let memory = open.memory(embedder.as_ref());
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         let mut latencies = Vec::new();
         for problem in &problems {
