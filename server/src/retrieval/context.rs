@@ -141,11 +141,12 @@ pub async fn context_with(
 
     let embed_started = Instant::now();
     let embedder = memory.embedder;
-    let query_for_model = query_text.clone();
-    let vector = embedder.embed(&[query_for_model])?.remove(0);
+    let vector = embedder.embed(std::slice::from_ref(&query_text))?.remove(0);
     timings.embedding = embed_started.elapsed();
 
     let search_started = Instant::now();
+    // Names the document already uses: experience suggests, and titles name, only others.
+    let mentions = experience::identifiers(request.text);
     let depth = (request.limit * 6).max(30);
     let filter = (!intent.libraries.is_empty()).then(|| {
         let names: Vec<String> = intent
@@ -196,7 +197,7 @@ pub async fn context_with(
                     .unwrap_or_default(),
                 false => Vec::new(),
             };
-            let suggested = plan_from_experience(memory, &intent, request.text, &experience);
+            let suggested = plan_from_experience(memory, &intent, &mentions, &experience);
             let docs = memory
                 .store
                 .docs_by_names(&suggested)
@@ -255,7 +256,6 @@ pub async fn context_with(
             add(WEIGHT_LESSON * trust, rank, lesson_item(lesson));
         }
     }
-    let mentions = experience::identifiers(request.text);
     for (rank, (trace, distance)) in experience.iter().enumerate() {
         if *distance > 0.6 {
             continue;
@@ -301,10 +301,9 @@ pub async fn context_with(
 fn plan_from_experience(
     memory: &Memory<'_>,
     intent: &Intent,
-    text: &str,
+    mentions: &HashSet<&str>,
     experience: &[(Trace, f32)],
 ) -> Vec<String> {
-    let mentions = experience::identifiers(text);
     let neighbours: Vec<(&str, f32)> = experience
         .iter()
         .filter(|(trace, _)| catalog::is_fix(trace.outcome))
@@ -320,12 +319,12 @@ fn plan_from_experience(
     }
     experience::suggest_apis(
         &neighbours,
-        &mentions,
+        mentions,
         &memory.catalog.experience,
         SUGGESTIONS * 3,
     )
     .iter()
-    .filter_map(|(api, _)| memory.catalog.resolve(api, &libraries, &mentions))
+    .filter_map(|(api, _)| memory.catalog.resolve(api, &libraries, mentions))
     .map(str::to_string)
     .take(SUGGESTIONS)
     .collect()
