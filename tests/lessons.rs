@@ -99,3 +99,55 @@ fn every_fix_gives_its_fixed_example_and_silences_its_lesson() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// What `lore check` runs (rare lessons only around their words, absent ones not at all) finds
+/// exactly what the single combined query finds, on every example alone and on all of them in
+/// one large file (where some words are too frequent to gate around).
+#[test]
+fn gated_matching_finds_what_the_combined_query_finds() {
+    let (lessons, _) = lore::lessons::builtin_lessons();
+    let lessons: Vec<Arc<lore::lessons::Lesson>> = lessons.into_iter().map(Arc::new).collect();
+    let mut texts: Vec<String> = lessons
+        .iter()
+        .flat_map(|lesson| [lesson.bad.clone(), lesson.good.clone()])
+        .collect();
+    let everything = texts.join("\n");
+    texts.push(everything.repeat(3));
+    let borrowed: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let combined = Matcher::new(lessons.iter().cloned());
+    let findings = |matcher: &Matcher, text: &str| -> Vec<(String, std::ops::Range<usize>)> {
+        let tree = parse::parse(text, None);
+        matcher
+            .run(&tree, text, None)
+            .into_iter()
+            .map(|finding| (finding.lesson_id().to_string(), finding.range))
+            .collect()
+    };
+    // Gate every lesson that can be gated, then the default choice for these texts.
+    for hits_per_kib in [f64::INFINITY, 0.05] {
+        let gated = Matcher::for_texts_gating(lessons.iter().cloned(), &borrowed, hits_per_kib);
+        assert!(gated.problems().is_empty(), "{:#?}", gated.problems());
+        if hits_per_kib.is_infinite() {
+            assert!(
+                gated.gated_lessons() >= 50,
+                "{} gated",
+                gated.gated_lessons()
+            );
+        }
+        for text in &borrowed {
+            assert_eq!(findings(&gated, text), findings(&combined, text), "{text}");
+        }
+    }
+    assert!(!findings(&combined, &everything).is_empty());
+    // Lessons whose words are absent are left out, yet a text with those words is matched alike.
+    let only_python: Vec<&str> = lessons
+        .iter()
+        .filter(|lesson| lesson.id.starts_with("python-"))
+        .map(|lesson| lesson.bad.as_str())
+        .collect();
+    let pruned = Matcher::for_texts(lessons.iter().cloned(), &only_python);
+    assert!(pruned.lessons().len() < combined.lessons().len());
+    for text in &only_python {
+        assert_eq!(findings(&pruned, text), findings(&combined, text), "{text}");
+    }
+}

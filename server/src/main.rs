@@ -9,7 +9,8 @@ use clap::Parser;
 /// request. Two arenas keep the resident memory flat (measured in the README).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
-    // SAFETY: mallopt only adjusts allocator parameters; called before any other thread starts.
+    // SAFETY: mallopt only adjusts allocator parameters; called before any other thread starts
+    // (parsing the arguments starts none).
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
@@ -19,16 +20,17 @@ fn limit_malloc_arenas() {
 fn limit_malloc_arenas() {}
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     let cli = lore::cli::Cli::parse();
-    let default_level = if matches!(
+    let long_running = matches!(
         cli.command,
         lore::cli::Command::Serve(_) | lore::cli::Command::Mcp
-    ) {
-        "info"
-    } else {
-        "warn"
-    };
+    );
+    // Only the servers live long enough to grow; `lore check` parses on every core at once and
+    // two shared arenas would make its threads queue for the allocator.
+    if long_running {
+        limit_malloc_arenas();
+    }
+    let default_level = if long_running { "info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)

@@ -1,5 +1,6 @@
 //! The structural matcher: every active lesson's trigger query compiled into one tree-sitter
-//! query, run in one pass over a file's tree.
+//! query, run in one pass over a file's tree (for `lore check`, rare lessons in a second query
+//! that runs only around their words).
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -7,7 +8,8 @@ use std::sync::Arc;
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
 
-use super::{fix, imports, parse, suppression};
+use super::gates::{self, Gates};
+use super::{fix, imports, parse, predicates, suppression};
 use crate::lessons::Lesson;
 
 /// A lesson that could not join the matcher, and why.
@@ -41,91 +43,152 @@ impl Finding {
 
 /// All trigger queries, compiled once.
 pub struct Matcher {
-    query: Option<Query>,
-    /// For each lesson in `lessons`, the byte where its patterns start in the combined source.
-    pattern_starts: Vec<usize>,
+    /// One combined query, or (for `lore check`) one for the lessons that run everywhere and
+    /// one for those gated by rare words.
+    parts: Vec<Part>,
     lessons: Vec<Arc<Lesson>>,
+    problems: Vec<MatcherProblem>,
+}
+
+/// One compiled query over some of the lessons.
+struct Part {
+    query: Query,
+    /// For each of the part's lessons, the byte where its patterns start in the part's source.
+    pattern_starts: Vec<usize>,
+    /// For each of the part's lessons, its index in `Matcher::lessons`.
+    lesson_indices: Vec<usize>,
     lesson_capture: Option<u32>,
     fix_capture: Option<u32>,
-    problems: Vec<MatcherProblem>,
+    /// When set, the part runs only around the occurrences of its patterns' words.
+    gates: Option<Gates>,
 }
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher")
             .field("lessons", &self.lessons.len())
+            .field("parts", &self.parts.len())
             .field("problems", &self.problems)
             .finish()
     }
 }
 
+/// A gated lesson's rarest words may occur at most this often per KiB of the checked text: the
+/// gated query runs once around each occurrence, which on `tests/bench/check_speed.sh` costs
+/// about as much as one pattern's share of the full pass over 20 KiB.
+const GATED_HITS_PER_KIB: f64 = 0.05;
+
 impl Matcher {
-    /// Compiles the queries of `lessons` (those without a query are left out). A lesson whose
-    /// query does not compile is reported in `problems()` and skipped; the others still run.
+    /// Compiles the queries of `lessons` (those without a query are left out) into one query. A
+    /// lesson whose query does not compile is reported in `problems()` and skipped; the others
+    /// still run.
     pub fn new(lessons: impl IntoIterator<Item = Arc<Lesson>>) -> Matcher {
-        let mut candidates: Vec<Arc<Lesson>> = lessons
+        let lessons: Vec<Arc<Lesson>> = lessons
             .into_iter()
             .filter(|lesson| lesson.query.is_some())
             .collect();
-        let mut problems = Vec::new();
-        let language = parse::python();
-        loop {
-            let (source, pattern_starts) = combine(&candidates);
-            match Query::new(&language, &source) {
-                Ok(query) => {
-                    let lesson_capture = query.capture_index_for_name("lesson");
-                    let fix_capture = query.capture_index_for_name("fix");
-                    let query = (!candidates.is_empty()).then_some(query);
-                    return Matcher {
-                        query,
-                        pattern_starts,
-                        lessons: candidates,
-                        lesson_capture,
-                        fix_capture,
-                        problems,
-                    };
+        let all: Vec<usize> = (0..lessons.len()).collect();
+        let (part, problems) = compile(&lessons, all, false);
+        Matcher {
+            parts: part.into_iter().collect(),
+            lessons,
+            problems,
+        }
+    }
+
+    /// Like `new`, for a run over `texts` (and only those): lessons whose every pattern needs a
+    /// word that is rare in `texts` go into a second query that runs only around that word's
+    /// occurrences, and lessons that need a word found nowhere in them are left out. The
+    /// findings are the same as `new` gives; on a large tree they come faster.
+    pub fn for_texts(lessons: impl IntoIterator<Item = Arc<Lesson>>, texts: &[&str]) -> Matcher {
+        Matcher::for_texts_gating(lessons, texts, GATED_HITS_PER_KIB)
+    }
+
+    /// `for_texts`, gating the lessons whose words occur at most `hits_per_kib` times per KiB.
+    pub fn for_texts_gating(
+        lessons: impl IntoIterator<Item = Arc<Lesson>>,
+        texts: &[&str],
+        hits_per_kib: f64,
+    ) -> Matcher {
+        let lessons: Vec<Arc<Lesson>> = lessons
+            .into_iter()
+            .filter(|lesson| lesson.query.is_some())
+            .collect();
+        let analysed: Vec<Option<Vec<gates::PatternWords>>> = lessons
+            .iter()
+            .map(|lesson| gates::patterns(lesson.query.as_deref().unwrap_or("")))
+            .collect();
+        let rates = word_rates(&analysed, texts);
+        let rate = |set: &gates::WordSet| {
+            set.words
+                .iter()
+                .map(|word| rates.get(word.as_str()).copied().unwrap_or(0.0))
+                .sum::<f64>()
+        };
+        let (mut gated, mut everywhere) = (Vec::new(), Vec::new());
+        for (index, patterns) in analysed.iter().enumerate() {
+            match patterns {
+                // Some word of every pattern occurs nowhere: the lesson cannot match.
+                Some(patterns)
+                    if !patterns.is_empty()
+                        && patterns
+                            .iter()
+                            .all(|pattern| pattern.sets.iter().any(|set| rate(set) == 0.0)) => {}
+                Some(patterns)
+                    if !patterns.is_empty()
+                        && patterns.iter().all(|pattern| {
+                            pattern.sets.iter().any(|set| rate(set) <= hits_per_kib)
+                        }) =>
+                {
+                    gated.push(index)
                 }
-                Err(_) => {
-                    // Find the culprits one by one, then compile the rest together again.
-                    let before = candidates.len();
-                    candidates.retain(|lesson| {
-                        match Query::new(&language, lesson.query.as_deref().unwrap_or("")) {
-                            Ok(_) => true,
-                            Err(error) => {
-                                problems.push(MatcherProblem {
-                                    lesson_id: lesson.id.clone(),
-                                    message: format!(
-                                        "query does not compile: {} at row {}, column {}",
-                                        error.message.trim(),
-                                        error.row + 1,
-                                        error.column + 1
-                                    ),
-                                });
-                                false
-                            }
-                        }
-                    });
-                    if candidates.len() == before {
-                        // Each compiles alone but not together (e.g. a stray bracket that
-                        // closes across lessons): keep them out all the same.
-                        for lesson in candidates.drain(..) {
-                            problems.push(MatcherProblem {
-                                lesson_id: lesson.id.clone(),
-                                message: "queries compile alone but not together".to_string(),
-                            });
-                        }
-                    }
-                }
+                _ => everywhere.push(index),
             }
         }
+        let ((base, mut problems), (gated, gated_problems)) = std::thread::scope(|scope| {
+            let gated = scope.spawn(|| compile(&lessons, gated, true));
+            let base = compile(&lessons, everywhere, false);
+            (
+                base,
+                gated.join().expect("compiling a query does not panic"),
+            )
+        });
+        problems.extend(gated_problems);
+        problems.sort_by(|a, b| a.lesson_id.cmp(&b.lesson_id));
+        let matcher = Matcher {
+            parts: base.into_iter().chain(gated).collect(),
+            lessons,
+            problems,
+        };
+        tracing::debug!(
+            "{} of {} lessons run everywhere, {} only around their words, the rest nowhere",
+            matcher.lessons().len() - matcher.gated_lessons(),
+            matcher.lessons.len(),
+            matcher.gated_lessons()
+        );
+        matcher
     }
 
     pub fn problems(&self) -> &[MatcherProblem] {
         &self.problems
     }
 
-    pub fn lessons(&self) -> &[Arc<Lesson>] {
-        &self.lessons
+    /// How many lessons run only around their words.
+    pub fn gated_lessons(&self) -> usize {
+        self.parts
+            .iter()
+            .filter(|part| part.gates.is_some())
+            .map(|part| part.lesson_indices.len())
+            .sum()
+    }
+
+    /// The lessons with a trigger query that compiles.
+    pub fn lessons(&self) -> Vec<Arc<Lesson>> {
+        self.parts
+            .iter()
+            .flat_map(|part| part.lesson_indices.iter())
+            .map(|&index| self.lessons[index].clone())
+            .collect()
     }
 
     /// Runs every lesson over `tree` (the parse of `text`). With `byte_range`, only matches
@@ -142,22 +205,67 @@ impl Matcher {
         byte_range: Option<Range<usize>>,
         file_imports: &imports::Imports,
     ) -> Vec<Finding> {
-        let Some(query) = &self.query else {
-            return Vec::new();
-        };
-        let Some(lesson_capture) = self.lesson_capture else {
-            return Vec::new();
-        };
-        let capture_names = query.capture_names();
-        let mut cursor = QueryCursor::new();
-        if let Some(range) = byte_range {
-            cursor.set_byte_range(range);
-        }
         let mut findings: Vec<Finding> = Vec::new();
         let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
-        let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+        for part in &self.parts {
+            // Gates only narrow a whole-file run; a ranged run (after an edit) is small already.
+            let whole = || vec![(tree.root_node(), byte_range.clone())];
+            let runs = match (&byte_range, &part.gates) {
+                (None, Some(gates)) => gates.subtrees(tree, text).map_or_else(whole, |roots| {
+                    roots
+                        .into_iter()
+                        .map(|(root, range)| (root, Some(range)))
+                        .collect()
+                }),
+                _ => whole(),
+            };
+            for (root, range) in runs {
+                self.collect(
+                    part,
+                    root,
+                    range,
+                    text,
+                    file_imports,
+                    &mut seen,
+                    &mut findings,
+                );
+            }
+        }
+        sort_findings(&mut findings);
+        findings
+    }
+
+    /// Runs one part over `range` of `tree`, adding its findings (each once).
+    #[allow(clippy::too_many_arguments)]
+    fn collect(
+        &self,
+        part: &Part,
+        root: tree_sitter::Node,
+        range: Option<Range<usize>>,
+        text: &str,
+        file_imports: &imports::Imports,
+        seen: &mut HashSet<(usize, usize, usize)>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Some(lesson_capture) = part.lesson_capture else {
+            return;
+        };
+        let capture_names = part.query.capture_names();
+        let mut cursor = QueryCursor::new();
+        if let Some(range) = range {
+            cursor.set_byte_range(range);
+        }
+        let mut matches = cursor.matches(&part.query, root, text.as_bytes());
         while let Some(found) = matches.next() {
-            let lesson_index = self.lesson_for_pattern(query, found.pattern_index);
+            if !part
+                .query
+                .general_predicates(found.pattern_index)
+                .iter()
+                .all(|predicate| predicates::holds(predicate, found.captures(), text))
+            {
+                continue;
+            }
+            let lesson_index = part.lesson_for_pattern(found.pattern_index);
             let lesson = &self.lessons[lesson_index];
             if !file_imports.imports_any(&lesson.requires) {
                 continue;
@@ -178,7 +286,7 @@ impl Matcher {
                 continue;
             }
             let fix = lesson.fix.as_ref().and_then(|lesson_fix| {
-                let fix_node = self
+                let fix_node = part
                     .fix_capture
                     .and_then(|index| {
                         found
@@ -209,16 +317,132 @@ impl Matcher {
                 fix,
             });
         }
-        sort_findings(&mut findings);
-        findings
     }
+}
 
-    fn lesson_for_pattern(&self, query: &Query, pattern_index: usize) -> usize {
-        let start = query.start_byte_for_pattern(pattern_index);
-        self.pattern_starts
+impl Part {
+    fn lesson_for_pattern(&self, pattern_index: usize) -> usize {
+        let start = self.query.start_byte_for_pattern(pattern_index);
+        let position = self
+            .pattern_starts
             .partition_point(|&lesson_start| lesson_start <= start)
-            .saturating_sub(1)
+            .saturating_sub(1);
+        self.lesson_indices[position]
     }
+}
+
+/// Compiles the lessons at `indices` into one part (none when no lesson is left). A lesson whose
+/// query does not compile is reported and left out; the others are compiled together again.
+fn compile(
+    lessons: &[Arc<Lesson>],
+    mut indices: Vec<usize>,
+    gated: bool,
+) -> (Option<Part>, Vec<MatcherProblem>) {
+    let mut problems = Vec::new();
+    let language = parse::python();
+    loop {
+        if indices.is_empty() {
+            return (None, problems);
+        }
+        let (source, pattern_starts) = combine(indices.iter().map(|&index| &lessons[index]));
+        match Query::new(&language, &source) {
+            Ok(query) => {
+                let gates = if gated {
+                    let analysed: Vec<gates::PatternWords> = indices
+                        .iter()
+                        .zip(&pattern_starts)
+                        .flat_map(|(&index, &start)| {
+                            gates::patterns(lessons[index].query.as_deref().unwrap_or(""))
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(move |mut pattern| {
+                                    pattern.span =
+                                        pattern.span.start + start..pattern.span.end + start;
+                                    pattern
+                                })
+                        })
+                        .collect();
+                    Gates::new(&query, &analysed)
+                } else {
+                    None
+                };
+                let part = Part {
+                    lesson_capture: query.capture_index_for_name("lesson"),
+                    fix_capture: query.capture_index_for_name("fix"),
+                    query,
+                    pattern_starts,
+                    lesson_indices: indices,
+                    gates,
+                };
+                return (Some(part), problems);
+            }
+            Err(_) => {
+                // Find the culprits one by one, then compile the rest together again.
+                let before = indices.len();
+                indices.retain(|&index| {
+                    let lesson = &lessons[index];
+                    match Query::new(&language, lesson.query.as_deref().unwrap_or("")) {
+                        Ok(_) => true,
+                        Err(error) => {
+                            problems.push(MatcherProblem {
+                                lesson_id: lesson.id.clone(),
+                                message: format!(
+                                    "query does not compile: {} at row {}, column {}",
+                                    error.message.trim(),
+                                    error.row + 1,
+                                    error.column + 1
+                                ),
+                            });
+                            false
+                        }
+                    }
+                });
+                if indices.len() == before {
+                    // Each compiles alone but not together (e.g. a stray bracket that closes
+                    // across lessons): keep them out all the same.
+                    for index in indices.drain(..) {
+                        problems.push(MatcherProblem {
+                            lesson_id: lessons[index].id.clone(),
+                            message: "queries compile alone but not together".to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How often each gating word occurs, per KiB of `texts`.
+fn word_rates<'a>(
+    analysed: &'a [Option<Vec<gates::PatternWords>>],
+    texts: &[&str],
+) -> std::collections::HashMap<&'a str, f64> {
+    let mut words: Vec<&str> = analysed
+        .iter()
+        .flatten()
+        .flatten()
+        .flat_map(|pattern| pattern.sets.iter())
+        .flat_map(|set| set.words.iter().map(String::as_str))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    let Some(finder) = gates::WordFinder::new(words.iter().map(|word| word.to_string()).collect())
+    else {
+        return Default::default();
+    };
+    // On this thread: the pool is busy parsing the same texts.
+    let mut counts = vec![0usize; words.len()];
+    for text in texts {
+        for (word, _) in finder.hits(text) {
+            counts[word] += 1;
+        }
+    }
+    let kib = texts.iter().map(|text| text.len()).sum::<usize>().max(1) as f64 / 1024.0;
+    words
+        .into_iter()
+        .zip(counts)
+        .map(|(word, count)| (word, count as f64 / kib))
+        .collect()
 }
 
 /// Orders findings by position, then lesson id: the order diagnostics are published in.
@@ -233,9 +457,9 @@ pub fn sort_findings(findings: &mut [Finding]) {
 }
 
 /// Concatenates the queries, remembering where each lesson's text starts.
-fn combine(lessons: &[Arc<Lesson>]) -> (String, Vec<usize>) {
+fn combine<'a>(lessons: impl Iterator<Item = &'a Arc<Lesson>>) -> (String, Vec<usize>) {
     let mut source = String::new();
-    let mut starts = Vec::with_capacity(lessons.len());
+    let mut starts = Vec::new();
     for lesson in lessons {
         starts.push(source.len());
         source.push_str(lesson.query.as_deref().unwrap_or(""));

@@ -113,34 +113,65 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
             Err(error) => super::warn(&format!("lore: ignoring broken workspace config: {error}")),
         }
     }
-    // Compiling the combined query takes a fifth of a second: read and parse the files
-    // meanwhile, on the other core.
-    let (lessons, parsed) = std::thread::scope(|scope| {
-        let compiling = scope.spawn(|| LessonSet::new(load_lessons(store), &disabled));
-        let parsed: Vec<(PathBuf, Result<Source, String>)> = files
+    // Read every file first: which lessons run only around their words (or not at all) depends
+    // on the words of the files.
+    let file_count = files.len();
+    let mut texts: Vec<(usize, Result<String, String>)> = files
+        .par_iter()
+        .map(|file| read(file))
+        .enumerate()
+        .collect();
+    // Largest files first, one task each, so that both cores stay busy to the end.
+    texts.sort_by_key(|(_, text)| std::cmp::Reverse(text.as_ref().map_or(0, String::len)));
+    let readable: Vec<&str> = texts
+        .iter()
+        .filter_map(|(_, text)| text.as_deref().ok())
+        .collect();
+    // Compiling the queries takes a fifth of a second: parse the files meanwhile, on the other
+    // core.
+    let (lessons, trees) = std::thread::scope(|scope| {
+        let compiling = scope.spawn(|| {
+            let lessons = load_lessons(store);
+            // `--fix` checks the fixed text again: its words come from the files and the fixes.
+            let templates: Vec<String> = lessons
+                .iter()
+                .filter(|_| args.fix)
+                .filter_map(|lesson| lesson.fix.as_ref().map(|fix| fix.template.clone()))
+                .collect();
+            let mut texts = readable.clone();
+            texts.extend(templates.iter().map(String::as_str));
+            LessonSet::for_texts(lessons, &disabled, &texts)
+        });
+        let trees: Vec<Option<tree_sitter::Tree>> = texts
             .par_iter()
-            .map(|file| (file.clone(), read_and_parse(file)))
+            .with_max_len(1)
+            .map(|(_, text)| text.as_ref().ok().map(|text| parse::parse(text, None)))
             .collect();
         (
             compiling
                 .join()
                 .expect("compiling the lessons does not panic"),
-            parsed,
+            trees,
         )
     });
     let lessons = Arc::new(lessons);
-    let results: Vec<(PathBuf, Result<Vec<CheckFinding>, String>)> = parsed
+    let mut results: Vec<(usize, Result<Vec<CheckFinding>, String>)> = texts
         .into_par_iter()
-        .map(|(file, source)| {
-            let result = source.and_then(|(text, tree)| {
-                check_file(&lessons, &file, text, tree, &overrides, args.fix)
+        .zip(trees)
+        .with_max_len(1)
+        .map(|((index, text), tree)| {
+            let result = text.and_then(|text| {
+                let tree = tree.expect("every readable file is parsed");
+                check_file(&lessons, &files[index], text, tree, &overrides, args.fix)
             });
-            (file, result)
+            (index, result)
         })
         .collect();
+    results.sort_by_key(|(index, _)| *index);
     let mut errors = 0;
     let mut all = Vec::new();
-    for (file, result) in results {
+    for (index, result) in results {
+        let file = &files[index];
         match result {
             Ok(mut findings) => all.append(&mut findings),
             Err(error) => {
@@ -165,8 +196,8 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
                     "Found {} finding{} in {} file{}.",
                     all.len(),
                     if all.len() == 1 { "" } else { "s" },
-                    files.len(),
-                    if files.len() == 1 { "" } else { "s" }
+                    file_count,
+                    if file_count == 1 { "" } else { "s" }
                 ));
             }
         }
@@ -180,11 +211,8 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
     }
 }
 
-/// A file's text and its tree.
-type Source = (String, tree_sitter::Tree);
-
-/// Reads and parses a file; a file that cannot be read, is too large or is not UTF-8 is an error.
-fn read_and_parse(file: &Path) -> Result<Source, String> {
+/// Reads a file; a file that cannot be read, is too large or is not UTF-8 is an error.
+fn read(file: &Path) -> Result<String, String> {
     let bytes = std::fs::read(file).map_err(|error| format!("cannot read: {error}"))?;
     if bytes.len() > crate::documents::MAX_ANALYSED_BYTES {
         return Err(format!(
@@ -192,14 +220,12 @@ fn read_and_parse(file: &Path) -> Result<Source, String> {
             crate::documents::MAX_ANALYSED_BYTES
         ));
     }
-    let text = String::from_utf8(bytes).map_err(|error| {
+    String::from_utf8(bytes).map_err(|error| {
         format!(
             "not UTF-8 (byte {}); skipped",
             error.utf8_error().valid_up_to()
         )
-    })?;
-    let tree = parse::parse(&text, None);
-    Ok((text, tree))
+    })
 }
 
 fn check_file(

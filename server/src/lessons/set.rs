@@ -15,14 +15,35 @@ pub struct LessonSet {
 
 impl LessonSet {
     pub fn new(lessons: Vec<Lesson>, disabled: &BTreeSet<String>) -> LessonSet {
+        LessonSet::with_matcher(lessons, disabled, Matcher::new)
+    }
+
+    /// The set for one run over `texts` (`lore check`): lessons whose words are rare there run
+    /// only around those words. Findings are the same as with `new`.
+    pub fn for_texts(
+        lessons: Vec<Lesson>,
+        disabled: &BTreeSet<String>,
+        texts: &[&str],
+    ) -> LessonSet {
+        LessonSet::with_matcher(lessons, disabled, |active| {
+            Matcher::for_texts(active, texts)
+        })
+    }
+
+    fn with_matcher(
+        lessons: Vec<Lesson>,
+        disabled: &BTreeSet<String>,
+        build: impl FnOnce(Vec<Arc<Lesson>>) -> Matcher,
+    ) -> LessonSet {
         let lessons: Vec<Arc<Lesson>> = lessons.into_iter().map(Arc::new).collect();
         let active = lessons
             .iter()
             .filter(|lesson| {
                 lesson.status == LessonStatus::Active && !disabled.contains(&lesson.id)
             })
-            .cloned();
-        let matcher = Matcher::new(active);
+            .cloned()
+            .collect();
+        let matcher = build(active);
         for problem in matcher.problems() {
             tracing::error!(
                 "lesson `{}` skipped: {}",

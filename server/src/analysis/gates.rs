@@ -1,0 +1,698 @@
+//! Literal gates: the words a query pattern cannot match without, read from its `#eq?` and
+//! `#any-of?` predicates, so that patterns whose words are rare run only where those words occur.
+//!
+//! A pattern with `(#eq? @name "read_csv")` on a capture it always makes can only match where
+//! the text holds `read_csv` as a whole word: the captured node's text is that word. Running
+//! such a pattern over the whole tree costs as much as any other pattern; running it only around
+//! the word's occurrences (a tree-sitter byte range that the match must intersect) costs next to
+//! nothing when the word is rare. `lore check` uses this for the lessons whose words are rare in
+//! the files it checks; the result is the same as a full pass, which tests check.
+
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+use tree_sitter::{CaptureQuantifier, Node, Query, Tree};
+
+/// One top-level pattern of a query source, with the literal sets that gate it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternWords {
+    /// Byte range of the pattern in the source.
+    pub span: Range<usize>,
+    /// Each set comes from one predicate on a capture the pattern always makes: one of the set's
+    /// words must occur in the text for the pattern to match.
+    pub sets: Vec<WordSet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordSet {
+    pub capture: String,
+    pub words: Vec<String>,
+    /// How many levels below the node where the pattern starts the capture can sit, at most.
+    pub level: usize,
+}
+
+/// Splits a query source into its top-level patterns and reads the literal sets of each; `None`
+/// when the source is not understood (such a lesson is simply never gated).
+pub fn patterns(source: &str) -> Option<Vec<PatternWords>> {
+    let tokens = tokenize(source)?;
+    let mut parser = Parser { tokens, at: 0 };
+    let mut patterns = Vec::new();
+    while parser.at < parser.tokens.len() {
+        let start = parser.tokens[parser.at].span.start;
+        let item = parser.item()?;
+        if matches!(item.expr, Expr::Predicate { .. }) {
+            // A predicate outside any pattern: not a shape we gate.
+            return None;
+        }
+        let end = parser.tokens[parser.at - 1].span.end;
+        let captures = mandatory_captures(&item);
+        let mut predicates = Vec::new();
+        collect_predicates(&item, &mut predicates);
+        let mut levels = Vec::new();
+        capture_levels(&item, 0, &mut levels);
+        let sets = predicates
+            .into_iter()
+            .filter_map(|(name, args)| word_set(&name, &args))
+            .filter(|set| captures.contains(&set.capture))
+            .map(|mut set| {
+                set.level = levels
+                    .iter()
+                    .filter(|(name, _)| *name == set.capture)
+                    .map(|(_, level)| *level)
+                    .max()
+                    .unwrap_or(0);
+                set
+            })
+            .collect();
+        patterns.push(PatternWords {
+            span: start..end,
+            sets,
+        });
+    }
+    Some(patterns)
+}
+
+/// A predicate's literal set, when it is `#eq?` or `#any-of?` of a capture against plain strings.
+fn word_set(name: &str, args: &[Arg]) -> Option<WordSet> {
+    if name != "eq?" && name != "any-of?" {
+        return None;
+    }
+    let (Arg::Capture(capture), rest) = args.split_first()? else {
+        return None;
+    };
+    if rest.is_empty() || (name == "eq?" && rest.len() != 1) {
+        return None;
+    }
+    let words = rest
+        .iter()
+        .map(|arg| match arg {
+            Arg::Str(Some(word)) if !word.is_empty() => Some(word.clone()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(WordSet {
+        capture: capture.clone(),
+        words,
+        level: 0,
+    })
+}
+
+/// A pattern's word sets: each as word indices, with how many levels above a word's node the
+/// match starts at most.
+type WordSets = Vec<(Vec<usize>, usize)>;
+
+/// The gates of a compiled query: for each of its patterns, the literal sets of which every one
+/// must be present, or `None` when the pattern runs everywhere.
+#[derive(Debug)]
+pub struct Gates {
+    finder: WordFinder,
+    /// Per pattern: its word sets (word indices, and how many levels above a word's node the
+    /// match starts at most), or `None` when it runs everywhere.
+    patterns: Vec<Option<WordSets>>,
+}
+
+/// With more occurrences than one per this many bytes of text, one pass over the whole tree
+/// is cheaper than a small one around each.
+const BYTES_PER_OCCURRENCE: usize = 256;
+
+impl Gates {
+    /// Gates for `query`, compiled from `source` whose patterns `analysed` describes. Literal sets
+    /// are kept only for captures that tree-sitter itself says every match makes.
+    pub fn new(query: &Query, analysed: &[PatternWords]) -> Option<Gates> {
+        let mut words: Vec<String> = Vec::new();
+        let mut patterns = Vec::with_capacity(query.pattern_count());
+        for index in 0..query.pattern_count() {
+            let start = query.start_byte_for_pattern(index);
+            let described = analysed
+                .iter()
+                .find(|pattern| pattern.span.start <= start && start < pattern.span.end);
+            let quantifiers = query.capture_quantifiers(index);
+            let sets: WordSets = described
+                .map(|pattern| {
+                    pattern
+                        .sets
+                        .iter()
+                        .filter(|set| {
+                            query
+                                .capture_index_for_name(&set.capture)
+                                .is_some_and(|capture| {
+                                    matches!(
+                                        quantifiers.get(capture as usize),
+                                        Some(CaptureQuantifier::One | CaptureQuantifier::OneOrMore)
+                                    )
+                                })
+                        })
+                        .map(|set| {
+                            let indices = set
+                                .words
+                                .iter()
+                                .map(|word| match words.iter().position(|known| known == word) {
+                                    Some(position) => position,
+                                    None => {
+                                        words.push(word.clone());
+                                        words.len() - 1
+                                    }
+                                })
+                                .collect();
+                            // One more level for a pattern of siblings: it starts at their parent.
+                            let rooted = query.is_pattern_rooted(index);
+                            (indices, set.level + usize::from(!rooted))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            patterns.push((!sets.is_empty()).then_some(sets));
+        }
+        Some(Gates {
+            finder: WordFinder::new(words)?,
+            patterns,
+        })
+    }
+
+    /// Whether every pattern has a gate (else the query runs everywhere).
+    fn all_gated(&self) -> bool {
+        self.patterns.iter().all(Option::is_some)
+    }
+
+    /// Where the query must run, or `None` when it must run over the whole tree: for each
+    /// occurrence of a gating word, the node as many levels up as a match can start above it,
+    /// and the word's range, which the match must contain.
+    pub fn subtrees<'tree>(
+        &self,
+        tree: &'tree Tree,
+        text: &str,
+    ) -> Option<Vec<(Node<'tree>, Range<usize>)>> {
+        let ranges = self.occurrences(text)?;
+        let mut roots: Vec<(Node<'tree>, Range<usize>)> = Vec::new();
+        for (range, climb) in ranges {
+            let Some(mut node) = tree
+                .root_node()
+                .descendant_for_byte_range(range.start, range.end)
+            else {
+                continue;
+            };
+            for _ in 0..climb {
+                match node.parent() {
+                    Some(parent) => node = parent,
+                    None => break,
+                }
+            }
+            if !roots
+                .iter()
+                .any(|(root, known)| root.id() == node.id() && *known == range)
+            {
+                roots.push((node, range));
+            }
+        }
+        Some(roots)
+    }
+
+    /// The byte ranges of the gating words' occurrences in `text` (for each pattern, those of its
+    /// rarest word set) with how far above them a match can start, or `None` when the query
+    /// must run over the whole text.
+    pub fn occurrences(&self, text: &str) -> Option<Vec<(Range<usize>, usize)>> {
+        if !self.all_gated() {
+            return None;
+        }
+        let words = self.finder.words();
+        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); words.len()];
+        for (word, start) in self.finder.hits(text) {
+            hits[word].push(start);
+        }
+        let mut ranges = Vec::new();
+        for sets in self.patterns.iter().flatten() {
+            // Every set must be present; the rarest one bounds where the pattern can match.
+            let Some((rarest, climb)) = sets
+                .iter()
+                .min_by_key(|(set, _)| set.iter().map(|&word| hits[word].len()).sum::<usize>())
+            else {
+                continue;
+            };
+            for &word in rarest {
+                let length = words[word].len();
+                ranges.extend(
+                    hits[word]
+                        .iter()
+                        .map(|&start| (start..start + length, *climb)),
+                );
+            }
+            if ranges.len() * BYTES_PER_OCCURRENCE > text.len().max(BYTES_PER_OCCURRENCE) {
+                return None;
+            }
+        }
+        ranges.sort_by_key(|(range, climb)| (range.start, range.end, *climb));
+        ranges.dedup();
+        Some(ranges)
+    }
+}
+
+/// Finds whole-word occurrences of a set of words.
+#[derive(Debug)]
+pub struct WordFinder {
+    words: Vec<String>,
+    /// Words made only of identifier characters cannot hide a whole-word occurrence of another
+    /// inside themselves, so a leftmost-longest scan finds every one, several times faster than
+    /// one reporting overlaps.
+    identifiers: Option<(AhoCorasick, Vec<usize>)>,
+    /// The other words (operators, `()`), found with overlaps.
+    others: Option<(AhoCorasick, Vec<usize>)>,
+}
+
+impl WordFinder {
+    pub fn new(words: Vec<String>) -> Option<WordFinder> {
+        let (identifiers, others): (Vec<usize>, Vec<usize>) =
+            (0..words.len()).partition(|&index| words[index].chars().all(identifier_char));
+        let build = |indices: Vec<usize>, kind| {
+            if indices.is_empty() {
+                return Ok(None);
+            }
+            AhoCorasick::builder()
+                .match_kind(kind)
+                .build(indices.iter().map(|&index| &words[index]))
+                .map(|automaton| Some((automaton, indices)))
+        };
+        Some(WordFinder {
+            identifiers: build(identifiers, aho_corasick::MatchKind::LeftmostLongest).ok()?,
+            others: build(others, aho_corasick::MatchKind::Standard).ok()?,
+            words,
+        })
+    }
+
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// Every whole-word occurrence in `text`, as (word index, byte).
+    pub fn hits<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let keep = move |(word, found): &(usize, aho_corasick::Match)| {
+            whole_word(text, found.start(), found.end(), &self.words[*word])
+        };
+        let identifiers = self
+            .identifiers
+            .iter()
+            .flat_map(move |(automaton, indices)| {
+                automaton
+                    .find_iter(text)
+                    .map(|found| (indices[found.pattern().as_usize()], found))
+            });
+        let others = self.others.iter().flat_map(move |(automaton, indices)| {
+            automaton
+                .find_overlapping_iter(text)
+                .map(|found| (indices[found.pattern().as_usize()], found))
+        });
+        identifiers
+            .chain(others)
+            .filter(keep)
+            .map(|(word, found)| (word, found.start()))
+    }
+}
+
+fn identifier_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether `text[start..end]` (equal to `word`) is not part of a longer identifier: a node whose
+/// text is `word` is a whole token, so its neighbours cannot continue it.
+fn whole_word(text: &str, start: usize, end: usize, word: &str) -> bool {
+    let starts_identifier = word.chars().next().is_some_and(identifier_char);
+    let ends_identifier = word.chars().next_back().is_some_and(identifier_char);
+    !(starts_identifier
+        && text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(identifier_char)
+        || ends_identifier && text[end..].chars().next().is_some_and(identifier_char))
+}
+
+// ---- a small reader of the tree-sitter query language -------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Open(char),
+    Close(char),
+    /// A string; `None` when it holds escapes we do not read.
+    Str(Option<String>),
+    Capture(String),
+    Predicate(String),
+    Quantifier(char),
+    /// Node names, fields (`name:`), `_`, `.`, `!field`.
+    Word,
+}
+
+#[derive(Debug)]
+struct Spanned {
+    token: Token,
+    span: Range<usize>,
+}
+
+fn tokenize(source: &str) -> Option<Vec<Spanned>> {
+    let bytes = source.as_bytes();
+    let mut tokens = Vec::new();
+    let mut at = 0;
+    let name_char =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'?' | b'!');
+    while at < bytes.len() {
+        let start = at;
+        let token = match bytes[at] {
+            b if b.is_ascii_whitespace() => {
+                at += 1;
+                continue;
+            }
+            b';' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' => {
+                at += 1;
+                Token::Open(bytes[start] as char)
+            }
+            b')' | b']' => {
+                at += 1;
+                Token::Close(bytes[start] as char)
+            }
+            b'?' | b'*' | b'+' => {
+                at += 1;
+                Token::Quantifier(bytes[start] as char)
+            }
+            b'"' => {
+                at += 1;
+                let mut plain = true;
+                while at < bytes.len() && bytes[at] != b'"' {
+                    if bytes[at] == b'\\' {
+                        plain = false;
+                        at += 1;
+                    }
+                    at += 1;
+                }
+                if at >= bytes.len() {
+                    return None;
+                }
+                at += 1;
+                Token::Str(plain.then(|| source[start + 1..at - 1].to_string()))
+            }
+            b'@' | b'#' => {
+                at += 1;
+                while at < bytes.len() && name_char(bytes[at]) {
+                    at += 1;
+                }
+                let name = source[start + 1..at].to_string();
+                if bytes[start] == b'@' {
+                    Token::Capture(name)
+                } else {
+                    Token::Predicate(name)
+                }
+            }
+            _ => {
+                while at < bytes.len()
+                    && !bytes[at].is_ascii_whitespace()
+                    && !matches!(bytes[at], b'(' | b')' | b'[' | b']' | b'"' | b'@' | b';')
+                {
+                    at += 1;
+                }
+                // A quantifier may follow a bare word such as `_` or a node name directly.
+                while at > start + 1 && matches!(bytes[at - 1], b'?' | b'*' | b'+') {
+                    at -= 1;
+                }
+                if at == start {
+                    return None;
+                }
+                Token::Word
+            }
+        };
+        tokens.push(Spanned {
+            token,
+            span: start..at,
+        });
+    }
+    Some(tokens)
+}
+
+#[derive(Debug)]
+enum Arg {
+    Capture(String),
+    Str(Option<String>),
+}
+
+#[derive(Debug)]
+enum Expr {
+    /// `( ... )` (a node when it starts with a node name or `_`, else a group of siblings) or
+    /// `[ ... ]` (an alternation).
+    Group {
+        alternation: bool,
+        node: bool,
+        items: Vec<Item>,
+    },
+    Predicate {
+        name: String,
+        args: Vec<Arg>,
+    },
+    /// A string (anonymous node) or a bare word.
+    Leaf,
+}
+
+#[derive(Debug)]
+struct Item {
+    expr: Expr,
+    quantifier: Option<char>,
+    captures: Vec<String>,
+}
+
+struct Parser {
+    tokens: Vec<Spanned>,
+    at: usize,
+}
+
+impl Parser {
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.at)?.token.clone();
+        self.at += 1;
+        Some(token)
+    }
+
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at).map(|spanned| &spanned.token)
+    }
+
+    fn item(&mut self) -> Option<Item> {
+        let expr = match self.next()? {
+            Token::Open('(') if matches!(self.peek(), Some(Token::Predicate(_))) => {
+                let Some(Token::Predicate(name)) = self.next() else {
+                    return None;
+                };
+                let mut args = Vec::new();
+                loop {
+                    match self.next()? {
+                        Token::Close(')') => break,
+                        Token::Capture(name) => args.push(Arg::Capture(name)),
+                        Token::Str(text) => args.push(Arg::Str(text)),
+                        _ => args.push(Arg::Str(None)),
+                    }
+                }
+                return Some(Item {
+                    expr: Expr::Predicate { name, args },
+                    quantifier: None,
+                    captures: Vec::new(),
+                });
+            }
+            Token::Open(open) => {
+                let close = if open == '(' { ')' } else { ']' };
+                let node = open == '(' && matches!(self.peek(), Some(Token::Word));
+                let mut items = Vec::new();
+                loop {
+                    match self.peek()? {
+                        Token::Close(found) if *found == close => {
+                            self.at += 1;
+                            break;
+                        }
+                        Token::Close(_) => return None,
+                        _ => items.push(self.item()?),
+                    }
+                }
+                Expr::Group {
+                    alternation: open == '[',
+                    node,
+                    items,
+                }
+            }
+            Token::Str(_) | Token::Word => Expr::Leaf,
+            Token::Close(_) | Token::Capture(_) | Token::Predicate(_) | Token::Quantifier(_) => {
+                return None;
+            }
+        };
+        let mut quantifier = None;
+        if let Some(Token::Quantifier(q)) = self.peek() {
+            quantifier = Some(*q);
+            self.at += 1;
+        }
+        let mut captures = Vec::new();
+        while let Some(Token::Capture(name)) = self.peek() {
+            captures.push(name.clone());
+            self.at += 1;
+        }
+        Some(Item {
+            expr,
+            quantifier,
+            captures,
+        })
+    }
+}
+
+/// The captures that every match of `item` makes: not under an optional or repeated
+/// quantifier, and in every branch of an alternation.
+fn mandatory_captures(item: &Item) -> Vec<String> {
+    if matches!(item.quantifier, Some('?' | '*')) {
+        return Vec::new();
+    }
+    let mut captures = item.captures.clone();
+    match &item.expr {
+        Expr::Group {
+            alternation: false,
+            items,
+            ..
+        } => captures.extend(items.iter().flat_map(mandatory_captures)),
+        Expr::Group {
+            alternation: true,
+            items,
+            ..
+        } => {
+            let mut branches = items
+                .iter()
+                .filter(|branch| !matches!(branch.expr, Expr::Predicate { .. }))
+                .map(mandatory_captures);
+            if let Some(first) = branches.next() {
+                let common = branches.fold(first, |common, branch| {
+                    common
+                        .into_iter()
+                        .filter(|name| branch.contains(name))
+                        .collect()
+                });
+                captures.extend(common);
+            }
+        }
+        Expr::Predicate { .. } | Expr::Leaf => {}
+    }
+    captures
+}
+
+/// Every capture with the number of nodes between it and the pattern's start (a node pattern
+/// `(call ...)` puts its children one level down; groups and alternations add none).
+fn capture_levels(item: &Item, level: usize, out: &mut Vec<(String, usize)>) {
+    out.extend(item.captures.iter().map(|name| (name.clone(), level)));
+    if let Expr::Group { node, items, .. } = &item.expr {
+        let below = level + usize::from(*node);
+        for child in items {
+            capture_levels(child, below, out);
+        }
+    }
+}
+
+fn collect_predicates(item: &Item, out: &mut Vec<(String, Vec<Arg>)>) {
+    match &item.expr {
+        Expr::Predicate { name, args } => out.push((
+            name.clone(),
+            args.iter()
+                .map(|arg| match arg {
+                    Arg::Capture(name) => Arg::Capture(name.clone()),
+                    Arg::Str(text) => Arg::Str(text.clone()),
+                })
+                .collect(),
+        )),
+        Expr::Group { items, .. } => {
+            for child in items {
+                collect_predicates(child, out);
+            }
+        }
+        Expr::Leaf => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sets(source: &str) -> Vec<Vec<Vec<String>>> {
+        patterns(source)
+            .expect("understood")
+            .into_iter()
+            .map(|pattern| pattern.sets.into_iter().map(|set| set.words).collect())
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_words_of_mandatory_captures() {
+        let source = r#"
+            ; removed aliases
+            ((attribute object: (identifier) @_np attribute: (identifier) @_a) @lesson
+              (#any-of? @_np "np" "numpy") (#eq? @_a "NaN"))
+            (call function: (identifier) @_f (#match? @_f "^ev") ) @lesson
+        "#;
+        assert_eq!(
+            sets(source),
+            vec![
+                vec![
+                    vec!["np".to_string(), "numpy".to_string()],
+                    vec!["NaN".to_string()]
+                ],
+                vec![]
+            ]
+        );
+    }
+
+    #[test]
+    fn optional_and_alternative_captures_do_not_gate() {
+        assert_eq!(
+            sets(r#"((call (identifier)? @_f) @lesson (#eq? @_f "eval"))"#),
+            vec![Vec::<Vec<String>>::new()]
+        );
+        assert_eq!(
+            sets(r#"((call function: [(identifier) @_f (attribute)]) @lesson (#eq? @_f "eval"))"#),
+            vec![Vec::<Vec<String>>::new()]
+        );
+        // A capture in every branch is always made.
+        assert_eq!(
+            sets(
+                r#"((call function: [(identifier) @_f (attribute attribute: (identifier) @_f)]) @lesson (#eq? @_f "eval"))"#
+            ),
+            vec![vec![vec!["eval".to_string()]]]
+        );
+        // Escaped strings are not read.
+        assert_eq!(
+            sets(r#"((string) @s (#eq? @s "\"x\""))"#),
+            vec![Vec::<Vec<String>>::new()]
+        );
+        assert_eq!(patterns("(call (#eq? @x"), None);
+    }
+
+    #[test]
+    fn whole_words_only() {
+        let text = "np.NaN + isNaN(x) + np.nan_to_num + nan + nan.x";
+        for words in [vec!["NaN", "nan"], vec!["NaN", "nan", "np.nan"]] {
+            let finder = WordFinder::new(words.iter().map(|w| w.to_string()).collect()).unwrap();
+            let mut hits: Vec<(usize, usize)> = finder.hits(text).filter(|hit| hit.0 < 2).collect();
+            hits.sort_by_key(|hit| hit.1);
+            assert_eq!(hits, vec![(0, 3), (1, 36), (1, 42)], "{words:?}");
+        }
+    }
+
+    #[test]
+    fn ranges_surround_the_rarest_words_and_agree_with_tree_sitter_on_patterns() {
+        let source = r#"((attribute object: (identifier) @_np attribute: (identifier) @_a) @lesson
+              (#any-of? @_np "np" "numpy") (#eq? @_a "NaN"))"#;
+        let query = Query::new(&super::super::parse::python(), source).unwrap();
+        let gates = Gates::new(&query, &patterns(source).unwrap()).unwrap();
+        let text = format!(
+            "import numpy as np\n{}x = np.NaN\n",
+            "y = np.zeros(3)\n".repeat(200)
+        );
+        let at = text.find("NaN").unwrap();
+        // `NaN` is captured one level below the `attribute` node where the pattern starts.
+        assert_eq!(gates.occurrences(&text), Some(vec![(at..at + 3, 1)]));
+        assert_eq!(gates.occurrences("x = 1\n"), Some(vec![]));
+        let tree = super::super::parse::parse(&text, None);
+        let subtrees = gates.subtrees(&tree, &text).unwrap();
+        assert_eq!(subtrees.len(), 1);
+        assert_eq!(subtrees[0].0.utf8_text(text.as_bytes()).unwrap(), "np.NaN");
+    }
+}
