@@ -81,13 +81,16 @@ const WEIGHT_API: f32 = 0.8;
 const WEIGHT_DOC_VECTOR: f32 = 1.0;
 const WEIGHT_DOC_TEXT: f32 = 0.8;
 const WEIGHT_LESSON: f32 = 0.9;
-/// The nearest similar problem's fix leads (it is the most actionable context there is); other
-/// experience ranks with the docs.
+/// The fixes of the few nearest similar problems lead (the most actionable context there is);
+/// other experience ranks with the docs. Three rather than one: on DS-1000 (5-fold
+/// cross-validation by origin group) hit@5 0.567 → 0.590, title hit 0.308 → 0.336, together with
+/// five suggested lookups rather than three.
+const NEAREST_EXPERIENCE: usize = 3;
 const WEIGHT_NEAREST_EXPERIENCE: f32 = 3.5;
 const WEIGHT_EXPERIENCE: f32 = 0.7;
 /// Similar problems whose fixes suggest APIs, and how many suggestions are looked up.
 const NEIGHBOURS: usize = 10;
-const SUGGESTIONS: usize = 3;
+const SUGGESTIONS: usize = 5;
 const RRF_K: f32 = 20.0;
 
 /// The code lines before the cursor, as a fallback query when there are no comments.
@@ -260,7 +263,7 @@ pub async fn context_with(
         if *distance > 0.6 {
             continue;
         }
-        let weight = if rank == 0 {
+        let weight = if rank < NEAREST_EXPERIENCE {
             WEIGHT_NEAREST_EXPERIENCE
         } else {
             WEIGHT_EXPERIENCE
