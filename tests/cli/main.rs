@@ -268,6 +268,20 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
         again.contains("0 embedded") && again.contains("5 unchanged"),
         "{again}"
     );
+    // Indexing another package alone adds it and keeps the first one's docs.
+    std::fs::create_dir_all(site.path().join("tinyplot")).unwrap();
+    std::fs::write(
+        site.path().join("tinyplot/__init__.py"),
+        "\"\"\"Tiny plots.\"\"\"\n\ndef bar(values):\n    \"\"\"Draw a bar chart of the values.\"\"\"\n",
+    )
+    .unwrap();
+    let other = String::from_utf8_lossy(&index("tinyplot").stdout).to_string();
+    assert!(other.contains("0 removed"), "{other}");
+    let kept = String::from_utf8_lossy(&index("tinyframe").stdout).to_string();
+    assert!(
+        kept.contains("0 embedded") && kept.contains("5 unchanged"),
+        "{kept}"
+    );
     // A package that is not installed is a clear error, and the table is left as it was.
     let missing = index("no_such_package_here");
     assert_eq!(missing.status.code(), Some(2));

@@ -364,12 +364,21 @@ pub async fn index(
     report.total_chunks = chunks.len();
     let existing = store.doc_hashes().await?;
     let wanted: HashSet<&str> = chunks.iter().map(|chunk| chunk.hash.as_str()).collect();
+    // Only the libraries this run indexed can have vanished chunks: `--packages torch` adds
+    // PyTorch and leaves pandas as it was.
+    let indexed: HashSet<&str> = packages
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .chain(doc_dirs.iter().map(|(_, library)| library.as_str()))
+        .collect();
     let stale: Vec<String> = existing
         .iter()
-        .filter(|(_, hash)| !wanted.contains(hash.as_str()))
+        .filter(|(_, (hash, library))| {
+            indexed.contains(library.as_str()) && !wanted.contains(hash.as_str())
+        })
         .map(|(id, _)| id.clone())
         .collect();
-    let have: HashSet<&str> = existing.values().map(String::as_str).collect();
+    let have: HashSet<&str> = existing.values().map(|(hash, _)| hash.as_str()).collect();
     let fresh: Vec<&DocChunk> = chunks
         .iter()
         .filter(|chunk| !have.contains(chunk.hash.as_str()))

@@ -339,11 +339,12 @@ impl Store {
     }
 
     /// Doc chunk id → content hash, for every row of the `docs` table.
-    pub async fn doc_hashes(&self) -> anyhow::Result<HashMap<String, String>> {
+    /// Every doc row's id with its content hash and library.
+    pub async fn doc_hashes(&self) -> anyhow::Result<HashMap<String, (String, String)>> {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(HashMap::new());
         };
-        let batches = Self::read_all(&table, Some(&["id", "hash"])).await?;
+        let batches = Self::read_all(&table, Some(&["id", "hash", "library"])).await?;
         rows::doc_hashes(&batches)
     }
 

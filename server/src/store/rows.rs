@@ -79,13 +79,18 @@ pub fn docs_batch(
     .context("failed to build doc rows")
 }
 
-pub fn doc_hashes(batches: &[RecordBatch]) -> anyhow::Result<HashMap<String, String>> {
+/// Doc row id → (content hash, library).
+pub fn doc_hashes(batches: &[RecordBatch]) -> anyhow::Result<HashMap<String, (String, String)>> {
     let mut hashes = HashMap::new();
     for batch in batches {
         let ids = column::<StringArray>(batch, "id")?;
         let hash = column::<StringArray>(batch, "hash")?;
+        let library = column::<StringArray>(batch, "library")?;
         for row in 0..batch.num_rows() {
-            hashes.insert(ids.value(row).to_string(), hash.value(row).to_string());
+            hashes.insert(
+                ids.value(row).to_string(),
+                (hash.value(row).to_string(), library.value(row).to_string()),
+            );
         }
     }
     Ok(hashes)
