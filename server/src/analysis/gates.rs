@@ -184,6 +184,7 @@ impl Gates {
     ) -> Option<Vec<(Node<'tree>, Range<usize>)>> {
         let ranges = self.occurrences(text)?;
         let mut roots: Vec<(Node<'tree>, Range<usize>)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (range, climb) in ranges {
             let Some(mut node) = tree
                 .root_node()
@@ -197,10 +198,7 @@ impl Gates {
                     None => break,
                 }
             }
-            if !roots
-                .iter()
-                .any(|(root, known)| root.id() == node.id() && *known == range)
-            {
+            if seen.insert((node.id(), range.start, range.end)) {
                 roots.push((node, range));
             }
         }
@@ -663,6 +661,18 @@ mod tests {
             vec![Vec::<Vec<String>>::new()]
         );
         assert_eq!(patterns("(call (#eq? @x"), None);
+    }
+
+    #[test]
+    fn levels_count_nodes_not_groups_or_alternations() {
+        let source = r#"((call function: [(identifier) @_f (attribute attribute: (identifier) @_f)]) @lesson (#eq? @_f "x"))"#;
+        let levels: Vec<usize> = patterns(source).unwrap()[0]
+            .sets
+            .iter()
+            .map(|set| set.level)
+            .collect();
+        // `call` → `attribute` → `identifier`: the deepest place the capture can be.
+        assert_eq!(levels, [2]);
     }
 
     #[test]
