@@ -220,6 +220,25 @@ fn write_tinyframe(site: &std::path::Path) {
     .unwrap();
 }
 
+/// A store with `tinyframe`'s docs indexed, and the folder it is installed in.
+fn indexed_tinyframe() -> (tempfile::TempDir, tempfile::TempDir) {
+    let store = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    write_tinyframe(site.path());
+    let indexed = Command::new(env!("CARGO_BIN_EXE_lore"))
+        .args(["index-docs", "--packages", "tinyframe", "--store"])
+        .arg(store.path())
+        .env("PYTHONPATH", site.path())
+        .output()
+        .unwrap();
+    assert!(
+        indexed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&indexed.stderr)
+    );
+    (store, site)
+}
+
 #[test]
 fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
     let store = tempfile::tempdir().unwrap();
@@ -396,20 +415,7 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
 /// `cumcount`, which the new code does not mention, so its documentation comes first.
 #[test]
 fn imported_experience_plans_the_documentation_lookup() {
-    let store = tempfile::tempdir().unwrap();
-    let site = tempfile::tempdir().unwrap();
-    write_tinyframe(site.path());
-    let indexed = Command::new(env!("CARGO_BIN_EXE_lore"))
-        .args(["index-docs", "--packages", "tinyframe", "--store"])
-        .arg(store.path())
-        .env("PYTHONPATH", site.path())
-        .output()
-        .unwrap();
-    assert!(
-        indexed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&indexed.stderr)
-    );
+    let (store, site) = indexed_tinyframe();
     let reports = site.path().join("experience.jsonl");
     std::fs::write(
         &reports,
@@ -529,20 +535,7 @@ fn mcp_python() -> String {
 
 #[test]
 fn mcp_server_answers_a_real_mcp_client() {
-    let store = tempfile::tempdir().unwrap();
-    let site = tempfile::tempdir().unwrap();
-    write_tinyframe(site.path());
-    let indexed = Command::new(env!("CARGO_BIN_EXE_lore"))
-        .args(["index-docs", "--packages", "tinyframe", "--store"])
-        .arg(store.path())
-        .env("PYTHONPATH", site.path())
-        .output()
-        .unwrap();
-    assert!(
-        indexed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&indexed.stderr)
-    );
+    let (store, _site) = indexed_tinyframe();
     let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp/client.py");
     let output = Command::new(mcp_python())
         .arg(client)

@@ -88,7 +88,7 @@ impl Matcher {
             .filter(|lesson| lesson.query.is_some())
             .collect();
         let all: Vec<usize> = (0..lessons.len()).collect();
-        let (part, problems) = compile(&lessons, all, false);
+        let (part, problems) = compile(&lessons, all, None);
         Matcher {
             parts: part.into_iter().collect(),
             lessons,
@@ -146,8 +146,8 @@ impl Matcher {
             }
         }
         let ((base, mut problems), (gated, gated_problems)) = std::thread::scope(|scope| {
-            let gated = scope.spawn(|| compile(&lessons, gated, true));
-            let base = compile(&lessons, everywhere, false);
+            let gated = scope.spawn(|| compile(&lessons, gated, Some(&analysed)));
+            let base = compile(&lessons, everywhere, None);
             (
                 base,
                 gated.join().expect("compiling a query does not panic"),
@@ -333,10 +333,11 @@ impl Part {
 
 /// Compiles the lessons at `indices` into one part (none when no lesson is left). A lesson whose
 /// query does not compile is reported and left out; the others are compiled together again.
+/// With `analysed` (every lesson's patterns and words), the part runs only around its words.
 fn compile(
     lessons: &[Arc<Lesson>],
     mut indices: Vec<usize>,
-    gated: bool,
+    analysed: Option<&[Option<Vec<gates::PatternWords>>]>,
 ) -> (Option<Part>, Vec<MatcherProblem>) {
     let mut problems = Vec::new();
     let language = parse::python();
@@ -347,25 +348,22 @@ fn compile(
         let (source, pattern_starts) = combine(indices.iter().map(|&index| &lessons[index]));
         match Query::new(&language, &source) {
             Ok(query) => {
-                let gates = if gated {
-                    let analysed: Vec<gates::PatternWords> = indices
+                let gates = analysed.and_then(|analysed| {
+                    // Pattern spans move to where each lesson starts in the combined source.
+                    let patterns: Vec<gates::PatternWords> = indices
                         .iter()
                         .zip(&pattern_starts)
                         .flat_map(|(&index, &start)| {
-                            gates::patterns(lessons[index].query.as_deref().unwrap_or(""))
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(move |mut pattern| {
-                                    pattern.span =
-                                        pattern.span.start + start..pattern.span.end + start;
-                                    pattern
-                                })
+                            analysed[index].iter().flatten().map(move |pattern| {
+                                gates::PatternWords {
+                                    span: pattern.span.start + start..pattern.span.end + start,
+                                    sets: pattern.sets.clone(),
+                                }
+                            })
                         })
                         .collect();
-                    Gates::new(&query, &analysed)
-                } else {
-                    None
-                };
+                    Gates::new(&query, &patterns)
+                });
                 let part = Part {
                     lesson_capture: query.capture_index_for_name("lesson"),
                     fix_capture: query.capture_index_for_name("fix"),

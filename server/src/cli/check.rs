@@ -115,7 +115,6 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
     }
     // Read every file first: which lessons run only around their words (or not at all) depends
     // on the words of the files.
-    let file_count = files.len();
     let mut texts: Vec<(usize, Result<String, String>)> = files
         .par_iter()
         .map(|file| read(file))
@@ -196,8 +195,8 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
                     "Found {} finding{} in {} file{}.",
                     all.len(),
                     if all.len() == 1 { "" } else { "s" },
-                    file_count,
-                    if file_count == 1 { "" } else { "s" }
+                    files.len(),
+                    if files.len() == 1 { "" } else { "s" }
                 ));
             }
         }

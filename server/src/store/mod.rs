@@ -64,6 +64,15 @@ const DOCS_NPROBES: usize = 24;
 const INDEX_CACHE_BYTES: usize = 48 * 1024 * 1024;
 const METADATA_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Merges a table's small appends into few files.
+async fn compact(table: &lancedb::Table, name: &str) -> anyhow::Result<()> {
+    table
+        .optimize(lancedb::table::OptimizeAction::All)
+        .await
+        .with_context(|| format!("failed to compact the {name} table"))?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`.
     pub async fn open(path: &Path) -> anyhow::Result<Store> {
@@ -310,10 +319,7 @@ impl Store {
     /// searches read few files.
     pub async fn compact_traces(&self) -> anyhow::Result<()> {
         if let Some(table) = self.existing_table(TRACES_TABLE).await? {
-            table
-                .optimize(lancedb::table::OptimizeAction::All)
-                .await
-                .context("failed to compact the traces table")?;
+            compact(&table, TRACES_TABLE).await?;
         }
         Ok(())
     }
@@ -338,8 +344,7 @@ impl Store {
         Ok(())
     }
 
-    /// Doc chunk id → content hash, for every row of the `docs` table.
-    /// Every doc row's id with its content hash and library.
+    /// Doc chunk id → (content hash, library), for every row of the `docs` table.
     pub async fn doc_hashes(&self) -> anyhow::Result<HashMap<String, (String, String)>> {
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(HashMap::new());
@@ -404,10 +409,7 @@ impl Store {
             return Ok(());
         };
         // Indexing writes many small batches: merge them so searches read few files.
-        table
-            .optimize(lancedb::table::OptimizeAction::All)
-            .await
-            .context("failed to compact the docs table")?;
+        compact(&table, DOCS_TABLE).await?;
         table
             .create_index(&["text"], lancedb::index::Index::FTS(Default::default()))
             .replace(true)
