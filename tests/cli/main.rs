@@ -215,7 +215,7 @@ fn write_tinyframe(site: &std::path::Path) {
     std::fs::write(package.join("core/__init__.py"), "").unwrap();
     std::fs::write(
         package.join("core/frame.py"),
-        "def _with_doc(text):\n    def decorate(function):\n        function.__doc__ = text\n        return function\n    return decorate\n\n\nclass Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n\n    @_with_doc(\"Number the rows within each group, from 1.\")\n    def cumcount(self, by):\n        pass\n",
+        "def _with_doc(text):\n    def decorate(function):\n        function.__doc__ = text\n        return function\n    return decorate\n\n\nclass Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n\n    @_with_doc(\"Number the rows within each group, from 1.\\n\\nSee Also\\n--------\\nFrame.sort_values : Sort rows by a column.\\n\")\n    def cumcount(self, by):\n        pass\n",
     )
     .unwrap();
 }
@@ -461,6 +461,14 @@ fn imported_experience_plans_the_documentation_lookup() {
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let items = result["items"].as_array().unwrap();
     assert_eq!(items[0]["title"], "tinyframe.Frame.cumcount", "{result:#}");
+    // The suggested doc shows how the similar fix used it, and what its docs point to next.
+    let doc = items[0]["text"].as_str().unwrap();
+    assert!(
+        doc.contains(
+            "In a similar fix: `orders['n'] = orders.sort_values('date').cumcount('customer') + 1`"
+        ) && doc.contains("See also: sort_values"),
+        "{doc}"
+    );
     // The similar problem's report is there too, titled by the API its fix used that this code
     // does not mention yet.
     let report = items
@@ -474,11 +482,13 @@ fn imported_experience_plans_the_documentation_lookup() {
             .starts_with("Experience: fix used `cumcount`"),
         "{result:#}"
     );
+    // What worked, then what was tried and why it failed, then the problem.
+    let text = report["text"].as_str().unwrap();
     assert!(
-        report["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("Fix that worked:")
+        text.starts_with(
+            "Fix that worked:\norders['n'] = orders.sort_values('date').cumcount('customer') + 1\n\nTried:\norders['n'] = range(len(orders))\nWhat failed: numbers run across customers\n\nProblem: Give each customer's orders"
+        ),
+        "{text}"
     );
 }
 

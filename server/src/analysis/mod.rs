@@ -1,6 +1,7 @@
 //! Pure analysis of Python source: parsing, imports, and the structural lesson matcher.
 //! Nothing here does IO or knows about LSP types.
 
+pub mod builtins;
 pub mod fix;
 pub mod gates;
 pub mod imports;

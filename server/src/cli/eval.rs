@@ -51,90 +51,12 @@ pub enum Ablation {
     Vector,
 }
 
-/// Names too common to count as a key API (the reference script's list plus builtins).
+/// Names too common to count as a key API (the reference script's list; builtins count too).
 const TRIVIAL: &[&str] = &[
     "result", "df", "a", "b", "x", "y", "np", "pd", "plt", "torch", "tf", "sns", "self", "values",
     "copy", "shape", "T", "name", "index", "columns", "dtype", "size", "data", "sum", "mean",
     "max", "min", "append", "astype", "reshape", "tolist", "to_numpy", "item", "numpy", "g", "f",
     "i", "j", "k", "s", "arr", "A", "B",
-];
-const BUILTINS: &[&str] = &[
-    "abs",
-    "all",
-    "any",
-    "ascii",
-    "bin",
-    "bool",
-    "breakpoint",
-    "bytearray",
-    "bytes",
-    "callable",
-    "chr",
-    "classmethod",
-    "compile",
-    "complex",
-    "delattr",
-    "dict",
-    "dir",
-    "divmod",
-    "enumerate",
-    "eval",
-    "exec",
-    "filter",
-    "float",
-    "format",
-    "frozenset",
-    "getattr",
-    "globals",
-    "hasattr",
-    "hash",
-    "help",
-    "hex",
-    "id",
-    "input",
-    "int",
-    "isinstance",
-    "issubclass",
-    "iter",
-    "len",
-    "list",
-    "locals",
-    "map",
-    "max",
-    "memoryview",
-    "min",
-    "next",
-    "object",
-    "oct",
-    "open",
-    "ord",
-    "pow",
-    "print",
-    "property",
-    "range",
-    "repr",
-    "reversed",
-    "round",
-    "set",
-    "setattr",
-    "slice",
-    "sorted",
-    "staticmethod",
-    "str",
-    "sum",
-    "super",
-    "tuple",
-    "type",
-    "vars",
-    "zip",
-    "True",
-    "False",
-    "None",
-    "Exception",
-    "ValueError",
-    "TypeError",
-    "KeyError",
-    "IndexError",
 ];
 
 fn words(text: &str) -> HashSet<String> {
@@ -222,7 +144,7 @@ pub fn key_apis(reference: &str, prompt: &str) -> HashSet<String> {
         .filter(|name| {
             name.len() > 2
                 && !TRIVIAL.contains(&name.as_str())
-                && !BUILTINS.contains(&name.as_str())
+                && !crate::analysis::builtins::is_builtin(name)
                 && !mentioned.contains(name)
         })
         .collect()

@@ -6,5 +6,6 @@ pub mod harvest;
 pub mod index;
 pub mod introspect;
 pub mod names;
+pub mod sections;
 
 pub use chunk::DocChunk;

@@ -16,9 +16,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn new<'a>(
+    /// From the documented objects (qualified name, library) and the recorded fixes (code and
+    /// the libraries it was written for).
+    pub fn new<'a, L: AsRef<str> + 'a>(
         doc_names: Vec<(String, String)>,
-        fixes: impl IntoIterator<Item = &'a str>,
+        fixes: impl IntoIterator<Item = (&'a str, &'a [L])>,
     ) -> Catalog {
         let mut by_short: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for (qualified, library) in doc_names {
@@ -45,8 +47,17 @@ impl Catalog {
         let fixes = traces
             .iter()
             .filter(|trace| is_fix(trace.outcome))
-            .map(|trace| trace.after.as_str());
+            .map(|trace| (trace.after.as_str(), trace.libraries.as_slice()));
         Ok(Catalog::new(doc_names, fixes))
+    }
+
+    /// Whether an object called `short` is documented in one of `libraries`.
+    pub fn documents(&self, short: &str, libraries: &[String]) -> bool {
+        self.by_short.get(short).is_some_and(|objects| {
+            objects
+                .iter()
+                .any(|(_, library)| libraries.contains(library))
+        })
     }
 
     /// The documented object called `short` in one of `libraries` that a reader most likely
@@ -98,7 +109,7 @@ mod tests {
             ("numpy.ma.where", "numpy"),
         ]
         .map(|(name, library)| (name.to_string(), library.to_string()));
-        let catalog = Catalog::new(names.to_vec(), ["df.where(x)"]);
+        let catalog = Catalog::new(names.to_vec(), [("df.where(x)", &["pandas"][..])]);
         let pandas = vec!["pandas".to_string()];
         let numpy = vec!["numpy".to_string()];
         let frame: HashSet<&str> = ["DataFrame"].into();
@@ -115,6 +126,8 @@ mod tests {
             Some("numpy.where")
         );
         assert_eq!(catalog.resolve("missing", &numpy, &frame), None);
+        assert!(catalog.documents("where", &numpy));
+        assert!(!catalog.documents("where", &["torch".to_string()]));
         assert!(catalog.experience.idf("where") < catalog.experience.idf("other"));
     }
 }

@@ -1,6 +1,6 @@
-//! Experience as a guide to the documentation: the APIs that the fixes of similar problems
-//! used, weighted by how similar each problem is and how telling each API is (an API that
-//! nearly every fix uses, like `copy`, says little). Pure: text in, data out.
+//! Experience as a guide to the documentation: the APIs that recorded fixes used, and how
+//! telling each API is (an API that nearly every fix uses, like `copy`, says little). Pure:
+//! text in, data out.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -35,23 +35,44 @@ pub fn fix_apis(code: &str) -> BTreeSet<String> {
     found
 }
 
-/// How many recorded fixes use each API: what makes an API telling.
+/// How many recorded fixes use each API, overall and per library: what makes an API telling,
+/// and what is common in a library.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExperienceStats {
     fixes: usize,
     frequency: HashMap<String, usize>,
+    by_library: HashMap<String, HashMap<String, usize>>,
 }
 
 impl ExperienceStats {
-    pub fn from_fixes<'a>(fixes: impl IntoIterator<Item = &'a str>) -> ExperienceStats {
+    /// From recorded fixes: code, and the libraries it was written for.
+    pub fn from_fixes<'a, L: AsRef<str> + 'a>(
+        fixes: impl IntoIterator<Item = (&'a str, &'a [L])>,
+    ) -> ExperienceStats {
         let mut stats = ExperienceStats::default();
-        for fix in fixes {
+        for (fix, libraries) in fixes {
             stats.fixes += 1;
             for api in fix_apis(fix) {
+                for library in libraries {
+                    *stats
+                        .by_library
+                        .entry(library.as_ref().to_string())
+                        .or_default()
+                        .entry(api.clone())
+                        .or_default() += 1;
+                }
                 *stats.frequency.entry(api).or_default() += 1;
             }
         }
         stats
+    }
+
+    /// How many fixes written for `library` use each API.
+    pub fn library_frequency(&self, library: &str) -> impl Iterator<Item = (&String, usize)> {
+        self.by_library
+            .get(library)
+            .into_iter()
+            .flat_map(|frequency| frequency.iter().map(|(api, count)| (api, *count)))
     }
 
     /// Inverse document frequency: high for APIs few fixes use.
@@ -59,31 +80,6 @@ impl ExperienceStats {
         let used = self.frequency.get(api).copied().unwrap_or(0);
         ((1.0 + self.fixes as f32) / (1.0 + used as f32)).ln() + 0.1
     }
-}
-
-/// Ranks the APIs used by the fixes of similar problems (`neighbours`: fix code and cosine
-/// similarity to the request), leaving out names the document already `mentions`.
-pub fn suggest_apis(
-    neighbours: &[(&str, f32)],
-    mentions: &HashSet<&str>,
-    stats: &ExperienceStats,
-    limit: usize,
-) -> Vec<(String, f32)> {
-    let mut votes: HashMap<String, f32> = HashMap::new();
-    for (fix, similarity) in neighbours {
-        let weight = similarity.max(0.0).powi(3);
-        for api in fix_apis(fix) {
-            if mentions.contains(api.as_str()) {
-                continue;
-            }
-            let idf = stats.idf(&api);
-            *votes.entry(api).or_default() += weight * idf;
-        }
-    }
-    let mut ranked: Vec<(String, f32)> = votes.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    ranked.truncate(limit);
-    ranked
 }
 
 /// Every identifier in `text`: what the document already mentions.
@@ -107,20 +103,23 @@ mod tests {
     }
 
     #[test]
-    fn suggestions_favour_similar_problems_and_telling_apis_not_already_mentioned() {
-        let fixes = [
-            "r = df.groupby('a').transform('sum').copy()",
-            "r = df.copy()",
-            "r = df.copy().reset_index()",
-            "r = np.cumsum(a).copy()",
-        ];
-        let stats = ExperienceStats::from_fixes(fixes);
-        assert!(stats.idf("transform") > stats.idf("copy"));
-        let neighbours = [(fixes[0], 0.9), (fixes[3], 0.5)];
-        let mentions =
-            identifiers("import pandas as pd\ndf = pd.DataFrame()\n# sum per group a\ndf.groupby");
-        let suggested = suggest_apis(&neighbours, &mentions, &stats, 3);
-        let names: Vec<&str> = suggested.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["transform", "cumsum", "copy"]);
+    fn stats_count_fixes_overall_and_per_library() {
+        let pandas = ["pandas".to_string()];
+        let numpy = ["numpy".to_string()];
+        let stats = ExperienceStats::from_fixes([
+            ("df.groupby('a').cumcount().copy()", &pandas[..]),
+            ("df.copy()", &pandas[..]),
+            ("np.cumsum(a).copy()", &numpy[..]),
+        ]);
+        assert!(stats.idf("cumcount") > stats.idf("copy"));
+        assert!(stats.idf("unseen") > stats.idf("cumcount"));
+        let mut pandas_uses: Vec<(&String, usize)> = stats.library_frequency("pandas").collect();
+        pandas_uses.sort();
+        let pandas_uses: Vec<(&str, usize)> = pandas_uses
+            .iter()
+            .map(|(api, count)| (api.as_str(), *count))
+            .collect();
+        assert_eq!(pandas_uses, [("copy", 2), ("cumcount", 1), ("groupby", 1)]);
+        assert_eq!(stats.library_frequency("torch").count(), 0);
     }
 }

@@ -6,6 +6,7 @@ pub mod context;
 pub mod experience;
 pub mod hints;
 pub mod intent;
+pub mod ranker;
 
 use std::collections::HashMap;
 

@@ -516,16 +516,29 @@ impl Store {
 
     /// The doc chunks of the given qualified names (first chunk of each).
     pub async fn docs_by_names(&self, names: &[String]) -> anyhow::Result<Vec<DocHit>> {
-        if names.is_empty() {
+        let ids: Vec<String> = names.iter().map(|name| format!("{name}#0")).collect();
+        self.docs_by_ids(&ids).await
+    }
+
+    /// Every chunk of the given qualified names.
+    pub async fn doc_chunks_by_names(&self, names: &[String]) -> anyhow::Result<Vec<DocHit>> {
+        let ids: Vec<String> = names
+            .iter()
+            .flat_map(|name| {
+                (0..crate::docs::chunk::MAX_CHUNKS_PER_ITEM).map(move |n| format!("{name}#{n}"))
+            })
+            .collect();
+        self.docs_by_ids(&ids).await
+    }
+
+    async fn docs_by_ids(&self, ids: &[String]) -> anyhow::Result<Vec<DocHit>> {
+        if ids.is_empty() {
             return Ok(Vec::new());
         }
         let Some(table) = self.existing_table(DOCS_TABLE).await? else {
             return Ok(Vec::new());
         };
-        let ids: Vec<String> = names
-            .iter()
-            .map(|name| sql_string(&format!("{name}#0")))
-            .collect();
+        let ids: Vec<String> = ids.iter().map(|id| sql_string(id)).collect();
         let batches: Vec<RecordBatch> = table
             .query()
             .only_if(format!("id IN ({})", ids.join(",")))
