@@ -389,8 +389,17 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
         "metadata": {"library": "Tinyframe", "problem_id": 0}
     });
     std::fs::write(&data, format!("{problem}\n")).unwrap();
+    let rows = site.path().join("ranker-rows.jsonl");
     let output = lore(
-        &["eval", "ds1000", "--data", data.to_str().unwrap(), "--json"],
+        &[
+            "eval",
+            "ds1000",
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+            "--ranker-rows",
+            rows.to_str().unwrap(),
+        ],
         store.path(),
     );
     assert!(
@@ -409,6 +418,26 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
     assert_eq!(all["n"], 1, "{report:#}");
     assert_eq!(all["hit"], 1.0, "{report:#}");
     assert_eq!(all["title_hit"], 1.0, "{report:#}");
+    // Every name the API ranking weighed, with its features and whether the solution needed it:
+    // what `tests/bench/api_ranker.py` fits the ranking's weights on.
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&rows)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let needed: Vec<&str> = rows
+        .iter()
+        .filter(|row| row["needed"] == true)
+        .map(|row| row["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(needed, ["sort_values"], "{rows:#?}");
+    assert!(rows.len() > 1, "{rows:#?}");
+    assert!(rows.iter().all(|row| {
+        row["problem_id"] == 0
+            && row["features"]
+                .as_array()
+                .is_some_and(|features| features.len() == 5)
+    }));
 }
 
 /// Experience imported from a file guides context: the fix of a similar problem used

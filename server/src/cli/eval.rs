@@ -7,10 +7,12 @@
 //! title_hit@k: a key API named in a title.
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
+use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use regex::Regex;
 use tree_sitter::Node;
@@ -42,6 +44,10 @@ pub struct Ds1000Args {
     pub limit: Option<usize>,
     #[arg(long)]
     pub json: bool,
+    /// Also write every name the API ranking weighed, with its features and whether the
+    /// reference solution needed it (JSON lines): what `tests/bench/api_ranker.py` fits.
+    #[arg(long, value_name = "FILE")]
+    pub ranker_rows: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,10 +108,11 @@ pub fn split_prompt(prompt: &str) -> (String, String) {
 /// The key APIs of a reference solution.
 pub fn key_apis(reference: &str, prompt: &str) -> HashSet<String> {
     // The reference script skips what Python's `ast` cannot parse: code with syntax errors, and
-    // code whose first line is indented (a function body), which tree-sitter would accept.
+    // code whose first statement is indented (a function body, perhaps under a comment line),
+    // which tree-sitter would accept.
     let indented = reference
         .lines()
-        .find(|line| !line.trim().is_empty())
+        .find(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
         .is_some_and(|line| line.starts_with([' ', '\t']));
     let tree = parse::parse(reference, None);
     if indented || tree.root_node().has_error() {
@@ -226,6 +233,13 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
         let memory = open.memory(embedder.as_ref());
         let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
         let mut latencies = Vec::new();
+        let mut ranker_rows = match &args.ranker_rows {
+            Some(path) => Some(std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            )),
+            None => None,
+        };
         for problem in &problems {
             let prompt = problem["prompt"].as_str().unwrap_or("");
             let reference = problem["reference_code"].as_str().unwrap_or("");
@@ -249,6 +263,19 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
             let started = std::time::Instant::now();
             let (result, _) = context::context_with(&memory, &request, searches).await?;
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            if let Some(out) = ranker_rows.as_mut() {
+                let problem_id = &problem["metadata"]["problem_id"];
+                for api in &result.ranking {
+                    let row = serde_json::json!({
+                        "problem_id": problem_id,
+                        "library": library,
+                        "name": api.name,
+                        "features": api.features,
+                        "needed": keys.contains(&api.name),
+                    });
+                    writeln!(out, "{row}")?;
+                }
+            }
             let blob: String = result
                 .items
                 .iter()
@@ -275,6 +302,9 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
             tally.hits += usize::from(named > 0);
             tally.recall += named as f64 / keys.len() as f64;
             tally.title_hits += usize::from(keys.iter().any(|key| titles.contains(key)));
+        }
+        if let Some(mut out) = ranker_rows {
+            out.flush()?;
         }
         Ok::<_, anyhow::Error>((tallies, latencies))
     });
@@ -346,6 +376,10 @@ mod tests {
         let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         keys.sort();
         assert_eq!(keys, ["fillna", "window"]);
+        // Python's `ast` rejects an indented body, also under a comment line: no keys.
+        assert!(key_apis("    r = df.cumsum()\n", prompt).is_empty());
+        assert!(key_apis("# def solve(df):\n    r = df.cumsum()\n", prompt).is_empty());
+        assert_eq!(key_apis("# a note\nr = df.cumsum()\n", prompt).len(), 1);
         assert_eq!(
             document_for("line one\n\nline two", "x = 1\n"),
             "# line one\n#\n# line two\nx = 1\n"

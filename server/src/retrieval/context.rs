@@ -23,6 +23,9 @@ use crate::traces::Trace;
 pub struct ContextResult {
     pub recommendation: String,
     pub items: Vec<Item>,
+    /// Every name the API ranking weighed, best first (for `lore eval ds1000 --ranker-rows`).
+    #[serde(skip)]
+    pub ranking: Vec<ranker::RankedApi>,
     /// Where the time went, in milliseconds (set by the surfaces that report it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timings: Option<TimingsMs>,
@@ -143,12 +146,37 @@ pub async fn context_with(
     } else {
         intent.text.clone()
     };
-    let mut keyword_text = query_text.clone();
-    for name in intent.apis.iter().chain(&intent.methods).take(8) {
-        keyword_text.push(' ');
-        keyword_text.push_str(name.rsplit('.').next().unwrap_or(name));
-    }
+    let keyword_text = keywords(
+        &query_text,
+        intent
+            .apis
+            .iter()
+            .chain(&intent.methods)
+            .take(8)
+            .map(|name| short_name(name)),
+    );
     timings.analysis = started.elapsed();
+
+    // The full-text search needs no vector: it runs while the query is embedded.
+    // The fused lists go this deep; the vector search deeper, for the API ranking.
+    let depth = (request.limit * 6).max(30);
+    let filter = (!intent.libraries.is_empty()).then(|| {
+        let names: Vec<String> = intent
+            .libraries
+            .iter()
+            .map(|library| format!("'{}'", library.replace('\'', "''")))
+            .collect();
+        format!("library IN ({})", names.join(","))
+    });
+    let text_search = searches.text.then(|| {
+        let store = memory.store.clone();
+        let filter = filter.clone();
+        tokio::spawn(async move {
+            store
+                .search_docs_text(&keyword_text, depth, filter.as_deref())
+                .await
+        })
+    });
 
     let embed_started = Instant::now();
     let embedder = memory.embedder;
@@ -158,38 +186,28 @@ pub async fn context_with(
     let search_started = Instant::now();
     // Names the document already uses: experience suggests, and titles name, only others.
     let mentions = experience::identifiers(request.text);
-    let depth = (request.limit * 6).max(ranker::DOC_DEPTH);
-    let filter = (!intent.libraries.is_empty()).then(|| {
-        let names: Vec<String> = intent
-            .libraries
-            .iter()
-            .map(|library| format!("'{}'", library.replace('\'', "''")))
-            .collect();
-        format!("library IN ({})", names.join(","))
-    });
-    let api_names: Vec<String> = intent.apis.iter().take(6).cloned().collect();
-    let (apis, doc_vector, doc_text, lessons, experience) = tokio::join!(
-        memory.store.docs_by_names(&api_names),
+    let (doc_vector, doc_text, lessons, experience) = tokio::join!(
         async {
             match searches.vector {
                 true => {
                     memory
                         .store
-                        .search_docs_vector(&vector, depth, filter.as_deref())
+                        .search_docs_vector(
+                            &vector,
+                            depth.max(ranker::DOC_DEPTH),
+                            filter.as_deref(),
+                        )
                         .await
                 }
                 false => Ok(Vec::new()),
             }
         },
         async {
-            match searches.text {
-                true => {
-                    memory
-                        .store
-                        .search_docs_text(&keyword_text, depth, filter.as_deref())
-                        .await
-                }
-                false => Ok(Vec::new()),
+            match text_search {
+                Some(task) => task.await.unwrap_or_else(|error| {
+                    Err(anyhow::anyhow!("full-text search failed: {error}"))
+                }),
+                None => Ok(Vec::new()),
             }
         },
         async {
@@ -210,13 +228,17 @@ pub async fn context_with(
         },
     );
     let doc_vector = doc_vector?;
-    let suggested = plan_lookups(memory, &intent, &mentions, &doc_vector, &experience);
+    let ranking = rank_apis(memory, &intent, &mentions, &doc_vector, &experience);
+    let suggested = resolve_suggestions(memory, &ranking, &mentions);
+    // One lookup for the docs of the suggestions and of the APIs used near the cursor.
+    let api_names: Vec<String> = intent.apis.iter().take(6).cloned().collect();
     let names: Vec<String> = suggested
         .iter()
         .take(LEAD_SUGGESTIONS)
         .map(|suggestion| suggestion.qualified.clone())
+        .chain(api_names.iter().cloned())
         .collect();
-    let suggested_docs = memory
+    let looked_up = memory
         .store
         .doc_chunks_by_names(&names)
         .await
@@ -237,13 +259,18 @@ pub async fn context_with(
     let lead = lead_items(
         memory,
         &suggested,
-        &suggested_docs,
+        &looked_up,
         &experience,
         &mentions,
         request.limit,
     );
-    for (rank, hit) in apis.unwrap_or_default().into_iter().enumerate() {
-        add(WEIGHT_API, rank, doc_item(hit));
+    for (rank, name) in api_names.iter().enumerate() {
+        let first = looked_up
+            .iter()
+            .find(|hit| hit.qualified_name == *name && chunk_number(&hit.id) == 0);
+        if let Some(hit) = first {
+            add(WEIGHT_API, rank, doc_item(hit.clone()));
+        }
     }
     for (rank, hit) in doc_vector.into_iter().enumerate() {
         add(WEIGHT_DOC_VECTOR, rank, doc_item(hit));
@@ -302,6 +329,7 @@ pub async fn context_with(
         ContextResult {
             recommendation,
             items,
+            ranking: ranking.apis,
             timings: None,
         },
         timings,
@@ -317,16 +345,15 @@ struct Suggestion {
     from_experience: bool,
 }
 
-/// The docs to look up: the documented APIs the ranking rates most likely needed, given the
-/// nearest docs and the fixes of similar problems (`experience`), resolved to qualified names,
-/// best first.
-fn plan_lookups(
+/// Every documented API the person may need, best first, given the nearest docs and the
+/// fixes of similar problems (`experience`), with the libraries it was ranked for.
+fn rank_apis(
     memory: &Memory<'_>,
     intent: &Intent,
     mentions: &HashSet<&str>,
     nearest_docs: &[crate::store::DocHit],
     experience: &[(Trace, f32)],
-) -> Vec<Suggestion> {
+) -> Ranking {
     let neighbours: Vec<(&str, f32)> = experience
         .iter()
         .filter(|(trace, _)| catalog::is_fix(trace.outcome))
@@ -355,22 +382,42 @@ fn plan_lookups(
         libraries: &libraries,
         mentions,
     };
-    ranker::rank_apis(
+    let apis = ranker::rank_apis(
         &evidence,
         |name| memory.catalog.documents(name, &libraries),
-        RANKED_SUGGESTIONS,
-    )
-    .into_iter()
-    .filter_map(|ranked| {
-        let qualified = memory.catalog.resolve(&ranked.name, &libraries, mentions)?;
-        Some(Suggestion {
-            qualified: qualified.to_string(),
-            short: ranked.name,
-            probability: ranked.probability,
-            from_experience: ranked.from_experience,
+        usize::MAX,
+    );
+    Ranking { apis, libraries }
+}
+
+/// The API ranking of one request.
+struct Ranking {
+    apis: Vec<ranker::RankedApi>,
+    libraries: Vec<String>,
+}
+
+/// The docs to look up: the best-ranked APIs resolved to qualified names.
+fn resolve_suggestions(
+    memory: &Memory<'_>,
+    ranking: &Ranking,
+    mentions: &HashSet<&str>,
+) -> Vec<Suggestion> {
+    ranking
+        .apis
+        .iter()
+        .take(RANKED_SUGGESTIONS)
+        .filter_map(|ranked| {
+            let qualified = memory
+                .catalog
+                .resolve(&ranked.name, &ranking.libraries, mentions)?;
+            Some(Suggestion {
+                qualified: qualified.to_string(),
+                short: ranked.name.clone(),
+                probability: ranked.probability,
+                from_experience: ranked.from_experience,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 /// What the answer leads with: the docs of the most likely APIs (each with the objects its
@@ -482,6 +529,141 @@ fn chunk_number(id: &str) -> usize {
         .and_then(|(_, number)| number.parse().ok())
         .unwrap_or(0)
 }
+
+/// The full-text query: the API names in play, then each distinct word of the intent that can
+/// tell documents apart (not a number, not a common English word), in order. A problem
+/// statement's data tables and prose add hundreds of terms that only cost time.
+fn keywords<'a>(text: &str, apis: impl Iterator<Item = &'a str>) -> String {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut keep = |word: &str| {
+        let lower = word.to_ascii_lowercase();
+        if words.len() < MAX_KEYWORDS && seen.insert(lower.clone()) {
+            words.push(lower);
+        }
+    };
+    for api in apis {
+        keep(api);
+    }
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if word.len() >= 3
+            && word.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !COMMON_WORDS.contains(&word.to_ascii_lowercase().as_str())
+        {
+            keep(word);
+        }
+    }
+    words.join(" ")
+}
+
+/// At most this many words go into the full-text query.
+const MAX_KEYWORDS: usize = 48;
+
+/// English words too common to tell documents apart.
+const COMMON_WORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "are",
+    "but",
+    "not",
+    "you",
+    "all",
+    "any",
+    "can",
+    "her",
+    "was",
+    "one",
+    "our",
+    "out",
+    "has",
+    "have",
+    "had",
+    "him",
+    "his",
+    "how",
+    "its",
+    "let",
+    "may",
+    "now",
+    "see",
+    "she",
+    "too",
+    "use",
+    "way",
+    "who",
+    "did",
+    "get",
+    "got",
+    "yet",
+    "this",
+    "that",
+    "with",
+    "from",
+    "they",
+    "them",
+    "then",
+    "than",
+    "there",
+    "their",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "will",
+    "would",
+    "could",
+    "should",
+    "into",
+    "like",
+    "just",
+    "also",
+    "some",
+    "such",
+    "each",
+    "been",
+    "being",
+    "were",
+    "does",
+    "doing",
+    "done",
+    "only",
+    "other",
+    "these",
+    "those",
+    "very",
+    "want",
+    "need",
+    "know",
+    "trying",
+    "tried",
+    "try",
+    "would",
+    "here",
+    "below",
+    "above",
+    "following",
+    "following",
+    "example",
+    "thanks",
+    "help",
+    "please",
+    "able",
+    "using",
+    "used",
+    "result",
+    "solution",
+    "code",
+    "problem",
+    "put",
+    "variable",
+    "begin",
+    "end",
+    "import",
+    "my",
+    "i",
+];
 
 /// `pandas.DataFrame.groupby` → `groupby`.
 fn short_name(qualified: &str) -> &str {
@@ -649,4 +831,32 @@ pub fn synthesise(intent: &Intent, items: &[Item]) -> String {
         out.push_str("Nothing in the memory matches this code yet.");
     }
     out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_keep_the_apis_then_distinct_telling_words() {
+        let text = "I have a DataFrame and I want the cumulative count per group.\n\
+                    col1 col2\n0 1 2\n1 3 4\nThe count should restart for each group, 2nd try.";
+        assert_eq!(
+            keywords(text, ["groupby", "DataFrame"].into_iter()),
+            // Numbers, "2nd" and common words go; "DataFrame" is kept once.
+            "groupby dataframe cumulative count per group col1 col2 restart"
+        );
+        let long: String = (0..100).map(|n| format!("word{n} ")).collect();
+        assert_eq!(
+            keywords(&long, std::iter::empty()).split(' ').count(),
+            MAX_KEYWORDS
+        );
+    }
+
+    #[test]
+    fn chunk_numbers_come_from_ids() {
+        assert_eq!(chunk_number("numpy.argmax#2"), 2);
+        assert_eq!(chunk_number("numpy.argmax"), 0);
+        assert_eq!(short_name("pandas.DataFrame.groupby"), "groupby");
+    }
 }
