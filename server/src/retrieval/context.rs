@@ -92,9 +92,11 @@ const NEIGHBOURS: usize = 20;
 /// The answer leads with the docs of the APIs the ranking rates most likely, then the fix of
 /// one of the nearest similar problems (the most actionable context there is), then everything
 /// else by fused rank (lessons, docs by meaning and by words, more experience). On DS-1000
-/// (5-fold cross-validation by origin group) three suggestions gave hit@5 0.714 and title hit
-/// 0.469, four 0.708 and 0.485: three leaves a slot to the fused searches.
+/// (5-fold cross-validation by origin group) three suggestions gave hit@5 0.719 and title hit
+/// 0.469, four 0.717 and 0.481: three leaves a slot to the fused searches.
 const LEAD_SUGGESTIONS: usize = 3;
+/// One fix leads: two gave hit@5 0.708 (three suggestions) or 0.707 (two).
+const LEAD_EXPERIENCE: usize = 1;
 /// The nearest fixes the lead experience is chosen from, and how many ranked APIs inform it.
 const EXPERIENCE_CHOICES: usize = 3;
 const RANKED_SUGGESTIONS: usize = 16;
@@ -490,18 +492,18 @@ fn lead_items(
             .map(|s| s.probability)
             .sum()
     };
-    let chosen = fixes
+    // Each fix is read once; the most telling fixes first, the nearest among equals.
+    let mut chosen: Vec<(usize, f32)> = fixes
         .iter()
         .enumerate()
-        .max_by(|(a_rank, a), (b_rank, b)| {
-            likely(&a.0)
-                .total_cmp(&likely(&b.0))
-                .then_with(|| b_rank.cmp(a_rank))
-        })
-        .map(|(_, fix)| *fix);
-    if let Some((trace, distance)) = chosen
-        && lead.len() < limit
-    {
+        .map(|(rank, (trace, _))| (rank, likely(trace)))
+        .collect();
+    chosen.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (rank, _) in chosen.into_iter().take(LEAD_EXPERIENCE) {
+        if lead.len() >= limit {
+            break;
+        }
+        let (trace, distance) = fixes[rank];
         let mut item = experience_item(trace, mentions, memory.catalog);
         item.score = 1.0 - distance;
         lead.push(item);
