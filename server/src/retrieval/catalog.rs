@@ -13,6 +13,8 @@ pub struct Catalog {
     /// Short name → (qualified name, library) of every documented object with that name.
     by_short: HashMap<String, Vec<(String, String)>>,
     pub experience: ExperienceStats,
+    /// Every lesson row's id and vector: a hundred or so, searched in memory.
+    lessons: Vec<(String, Vec<f32>)>,
 }
 
 impl Catalog {
@@ -37,7 +39,36 @@ impl Catalog {
         Catalog {
             by_short,
             experience: ExperienceStats::from_fixes(fixes),
+            lessons: Vec::new(),
         }
+    }
+
+    /// The catalog with the lessons' vectors to search.
+    pub fn with_lessons(mut self, lessons: Vec<(String, Vec<f32>)>) -> Catalog {
+        self.lessons = lessons;
+        self
+    }
+
+    /// The `limit` lessons nearest to `vector` by cosine distance, nearest first (as the
+    /// store's vector search gives them, without a query per request).
+    pub fn nearest_lessons(&self, vector: &[f32], limit: usize) -> Vec<(String, f32)> {
+        let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let query_norm = norm(vector);
+        let mut found: Vec<(String, f32)> = self
+            .lessons
+            .iter()
+            .filter_map(|(id, lesson)| {
+                let lesson_norm = norm(lesson);
+                if query_norm == 0.0 || lesson_norm == 0.0 || lesson.len() != vector.len() {
+                    return None;
+                }
+                let dot: f32 = lesson.iter().zip(vector).map(|(a, b)| a * b).sum();
+                Some((id.clone(), 1.0 - dot / (query_norm * lesson_norm)))
+            })
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        found.truncate(limit);
+        found
     }
 
     /// Reads the doc names and the fixes of recorded experience from `store`.
@@ -48,7 +79,8 @@ impl Catalog {
             .iter()
             .filter(|trace| is_fix(trace.outcome))
             .map(|trace| (trace.after.as_str(), trace.libraries.as_slice()));
-        Ok(Catalog::new(doc_names, fixes))
+        let lessons = store.lesson_vectors().await?;
+        Ok(Catalog::new(doc_names, fixes).with_lessons(lessons))
     }
 
     /// Whether an object called `short` is documented in one of `libraries`.
@@ -127,6 +159,15 @@ mod tests {
         );
         assert_eq!(catalog.resolve("missing", &numpy, &frame), None);
         assert!(catalog.documents("where", &numpy));
+        let catalog = catalog.with_lessons(vec![
+            ("near".to_string(), vec![1.0, 0.1]),
+            ("far".to_string(), vec![-1.0, 0.0]),
+            ("unembedded".to_string(), vec![0.0, 0.0]),
+        ]);
+        let nearest = catalog.nearest_lessons(&[2.0, 0.0], 5);
+        let ids: Vec<&str> = nearest.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["near", "far"]);
+        assert!(nearest[0].1 < 0.01 && (nearest[1].1 - 2.0).abs() < 1e-6);
         assert!(!catalog.documents("where", &["torch".to_string()]));
         assert!(catalog.experience.idf("where") < catalog.experience.idf("other"));
     }

@@ -148,18 +148,21 @@ pub async fn context_with(
     } else {
         intent.text.clone()
     };
-    let keyword_text = keywords(
-        &query_text,
-        intent
-            .apis
-            .iter()
-            .chain(&intent.methods)
-            .take(8)
-            .map(|name| short_name(name)),
-    );
+    let mut keyword_text = query_text.clone();
+    for name in intent.apis.iter().chain(&intent.methods).take(8) {
+        keyword_text.push(' ');
+        keyword_text.push_str(short_name(name));
+    }
     timings.analysis = started.elapsed();
 
-    // The full-text search needs no vector: it runs while the query is embedded.
+    let embed_started = Instant::now();
+    let embedder = memory.embedder;
+    let vector = embedder.embed(std::slice::from_ref(&query_text))?.remove(0);
+    timings.embedding = embed_started.elapsed();
+
+    let search_started = Instant::now();
+    // Names the document already uses: experience suggests, and titles name, only others.
+    let mentions = experience::identifiers(request.text);
     // The fused lists go this deep; the vector search deeper, for the API ranking.
     let depth = (request.limit * 6).max(30);
     let filter = (!intent.libraries.is_empty()).then(|| {
@@ -170,24 +173,6 @@ pub async fn context_with(
             .collect();
         format!("library IN ({})", names.join(","))
     });
-    let text_search = searches.text.then(|| {
-        let store = memory.store.clone();
-        let filter = filter.clone();
-        tokio::spawn(async move {
-            store
-                .search_docs_text(&keyword_text, depth, filter.as_deref())
-                .await
-        })
-    });
-
-    let embed_started = Instant::now();
-    let embedder = memory.embedder;
-    let vector = embedder.embed(std::slice::from_ref(&query_text))?.remove(0);
-    timings.embedding = embed_started.elapsed();
-
-    let search_started = Instant::now();
-    // Names the document already uses: experience suggests, and titles name, only others.
-    let mentions = experience::identifiers(request.text);
     let (doc_vector, doc_text, lessons, experience) = tokio::join!(
         async {
             match searches.vector {
@@ -205,16 +190,19 @@ pub async fn context_with(
             }
         },
         async {
-            match text_search {
-                Some(task) => task.await.unwrap_or_else(|error| {
-                    Err(anyhow::anyhow!("full-text search failed: {error}"))
-                }),
-                None => Ok(Vec::new()),
+            match searches.text {
+                true => {
+                    memory
+                        .store
+                        .search_docs_text(&keyword_text, depth, filter.as_deref())
+                        .await
+                }
+                false => Ok(Vec::new()),
             }
         },
         async {
             match searches.vector {
-                true => memory.store.nearest_lessons(&vector, 10).await,
+                true => Ok::<_, anyhow::Error>(memory.catalog.nearest_lessons(&vector, 10)),
                 false => Ok(Vec::new()),
             }
         },
@@ -532,141 +520,6 @@ fn chunk_number(id: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The full-text query: the API names in play, then each distinct word of the intent that can
-/// tell documents apart (not a number, not a common English word), in order. A problem
-/// statement's data tables and prose add hundreds of terms that only cost time.
-fn keywords<'a>(text: &str, apis: impl Iterator<Item = &'a str>) -> String {
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut keep = |word: &str| {
-        let lower = word.to_ascii_lowercase();
-        if words.len() < MAX_KEYWORDS && seen.insert(lower.clone()) {
-            words.push(lower);
-        }
-    };
-    for api in apis {
-        keep(api);
-    }
-    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-        if word.len() >= 3
-            && word.starts_with(|c: char| c.is_ascii_alphabetic())
-            && !COMMON_WORDS.contains(&word.to_ascii_lowercase().as_str())
-        {
-            keep(word);
-        }
-    }
-    words.join(" ")
-}
-
-/// At most this many words go into the full-text query.
-const MAX_KEYWORDS: usize = 48;
-
-/// English words too common to tell documents apart.
-const COMMON_WORDS: &[&str] = &[
-    "the",
-    "and",
-    "for",
-    "are",
-    "but",
-    "not",
-    "you",
-    "all",
-    "any",
-    "can",
-    "her",
-    "was",
-    "one",
-    "our",
-    "out",
-    "has",
-    "have",
-    "had",
-    "him",
-    "his",
-    "how",
-    "its",
-    "let",
-    "may",
-    "now",
-    "see",
-    "she",
-    "too",
-    "use",
-    "way",
-    "who",
-    "did",
-    "get",
-    "got",
-    "yet",
-    "this",
-    "that",
-    "with",
-    "from",
-    "they",
-    "them",
-    "then",
-    "than",
-    "there",
-    "their",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "will",
-    "would",
-    "could",
-    "should",
-    "into",
-    "like",
-    "just",
-    "also",
-    "some",
-    "such",
-    "each",
-    "been",
-    "being",
-    "were",
-    "does",
-    "doing",
-    "done",
-    "only",
-    "other",
-    "these",
-    "those",
-    "very",
-    "want",
-    "need",
-    "know",
-    "trying",
-    "tried",
-    "try",
-    "would",
-    "here",
-    "below",
-    "above",
-    "following",
-    "following",
-    "example",
-    "thanks",
-    "help",
-    "please",
-    "able",
-    "using",
-    "used",
-    "result",
-    "solution",
-    "code",
-    "problem",
-    "put",
-    "variable",
-    "begin",
-    "end",
-    "import",
-    "my",
-    "i",
-];
-
 /// `pandas.DataFrame.groupby` → `groupby`.
 fn short_name(qualified: &str) -> &str {
     qualified.rsplit('.').next().unwrap_or(qualified)
@@ -838,22 +691,6 @@ pub fn synthesise(intent: &Intent, items: &[Item]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keywords_keep_the_apis_then_distinct_telling_words() {
-        let text = "I have a DataFrame and I want the cumulative count per group.\n\
-                    col1 col2\n0 1 2\n1 3 4\nThe count should restart for each group, 2nd try.";
-        assert_eq!(
-            keywords(text, ["groupby", "DataFrame"].into_iter()),
-            // Numbers, "2nd" and common words go; "DataFrame" is kept once.
-            "groupby dataframe cumulative count per group col1 col2 restart"
-        );
-        let long: String = (0..100).map(|n| format!("word{n} ")).collect();
-        assert_eq!(
-            keywords(&long, std::iter::empty()).split(' ').count(),
-            MAX_KEYWORDS
-        );
-    }
 
     #[test]
     fn chunk_numbers_come_from_ids() {

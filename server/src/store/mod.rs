@@ -262,6 +262,15 @@ impl Store {
         rows::lessons_from_batches(&batches)
     }
 
+    /// The id and vector of every lesson row, to search the few lessons in memory.
+    pub async fn lesson_vectors(&self) -> anyhow::Result<Vec<(String, Vec<f32>)>> {
+        let Some(table) = self.existing_table(LESSONS_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches = Self::read_all(&table, Some(&["id", "vector"])).await?;
+        rows::ids_and_vectors(&batches)
+    }
+
     /// The `limit` lessons nearest to `vector` (cosine distance), nearest first.
     pub async fn nearest_lessons(
         &self,

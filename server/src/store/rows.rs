@@ -278,6 +278,23 @@ pub fn ids_and_distances(batches: &[RecordBatch]) -> anyhow::Result<Vec<(String,
     Ok(found)
 }
 
+pub fn ids_and_vectors(batches: &[RecordBatch]) -> anyhow::Result<Vec<(String, Vec<f32>)>> {
+    let mut found = Vec::new();
+    for batch in batches {
+        let ids = column::<StringArray>(batch, "id")?;
+        let vectors = column::<FixedSizeListArray>(batch, "vector")?;
+        for row in 0..batch.num_rows() {
+            let vector = vectors.value(row);
+            let values = vector
+                .as_any()
+                .downcast_ref::<arrow_array::Float32Array>()
+                .ok_or_else(|| anyhow!("column `vector` has an unexpected type"))?;
+            found.push((ids.value(row).to_string(), values.values().to_vec()));
+        }
+    }
+    Ok(found)
+}
+
 pub fn lesson_versions(batches: &[RecordBatch]) -> anyhow::Result<HashMap<String, (u32, String)>> {
     let mut versions = HashMap::new();
     for batch in batches {
