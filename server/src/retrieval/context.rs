@@ -105,6 +105,10 @@ const MAX_USAGE_CHARS: usize = 160;
 /// Experience farther than this (cosine distance) is not similar enough to show.
 const MAX_EXPERIENCE_DISTANCE: f32 = 0.6;
 const RRF_K: f32 = 20.0;
+/// The full-text query is the nearest part of the intent (about a hundred words) and the API
+/// names in play. BM25 over a whole problem statement cost 13 ms on 69,943 chunks and ranked
+/// worse: docs alone, hit@5 0.506 → 0.513 and title hit 0.229 → 0.236 with the clip.
+const MAX_KEYWORD_CHARS: usize = 600;
 
 /// The code lines before the cursor, as a fallback query when there are no comments.
 fn code_window(text: &str, cursor: usize) -> String {
@@ -148,7 +152,7 @@ pub async fn context_with(
     } else {
         intent.text.clone()
     };
-    let mut keyword_text = query_text.clone();
+    let mut keyword_text = intent::clip(&query_text, MAX_KEYWORD_CHARS);
     for name in intent.apis.iter().chain(&intent.methods).take(8) {
         keyword_text.push(' ');
         keyword_text.push_str(short_name(name));

@@ -198,7 +198,8 @@ fn resolve(chain: &str, file_imports: &Imports) -> Option<String> {
     })
 }
 
-fn clip(text: &str, max: usize) -> String {
+/// The last `max` bytes of `text` (at a character boundary): the part nearest the cursor.
+pub fn clip(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
