@@ -55,7 +55,7 @@ fn short_name(entry: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
         && !entry.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    valid.then(|| entry.rsplit('.').next().unwrap_or(entry))
+    valid.then(|| crate::retrieval::catalog::short_name(entry))
 }
 
 #[cfg(test)]

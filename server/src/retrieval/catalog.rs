@@ -26,11 +26,7 @@ impl Catalog {
     ) -> Catalog {
         let mut by_short: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for (qualified, library) in doc_names {
-            let short = qualified
-                .rsplit('.')
-                .next()
-                .unwrap_or(&qualified)
-                .to_string();
+            let short = short_name(&qualified).to_string();
             by_short
                 .entry(short)
                 .or_default()
@@ -117,6 +113,11 @@ impl Catalog {
             })
             .map(|(qualified, _)| qualified.as_str())
     }
+}
+
+/// `pandas.DataFrame.groupby` → `groupby`.
+pub fn short_name(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
 }
 
 /// Outcomes whose `after` is code that fixed something.

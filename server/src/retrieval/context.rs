@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tree_sitter::Tree;
 
-use super::catalog::{self, Catalog};
+use super::catalog::{self, Catalog, short_name};
 use super::experience;
 use super::intent::{self, Intent};
 use super::ranker::{self, Evidence};
@@ -222,7 +222,7 @@ pub async fn context_with(
         },
     );
     let doc_vector = doc_vector?;
-    let ranking = rank_apis(memory, &intent, &mentions, &doc_vector, &experience);
+    let ranking = api_ranking(memory, &intent, &mentions, &doc_vector, &experience);
     let suggested = resolve_suggestions(memory, &ranking, &mentions);
     // One lookup for the docs of the suggestions and of the APIs used near the cursor.
     let api_names: Vec<String> = intent.apis.iter().take(6).cloned().collect();
@@ -335,13 +335,11 @@ struct Suggestion {
     short: String,
     qualified: String,
     probability: f32,
-    /// Whether recorded experience (not only the docs) supports it.
-    from_experience: bool,
 }
 
 /// Every documented API the person may need, best first, given the nearest docs and the
 /// fixes of similar problems (`experience`), with the libraries it was ranked for.
-fn rank_apis(
+fn api_ranking(
     memory: &Memory<'_>,
     intent: &Intent,
     mentions: &HashSet<&str>,
@@ -390,7 +388,9 @@ struct Ranking {
     libraries: Vec<String>,
 }
 
-/// The docs to look up: the best-ranked APIs resolved to qualified names.
+/// The docs to look up: the best-ranked APIs resolved to qualified names. Only experience
+/// makes a suggestion worth leading with: without it, the ranking knows no more than the fused
+/// searches, which also favour the APIs the code already uses.
 fn resolve_suggestions(
     memory: &Memory<'_>,
     ranking: &Ranking,
@@ -399,6 +399,7 @@ fn resolve_suggestions(
     ranking
         .apis
         .iter()
+        .filter(|ranked| ranked.from_experience)
         .take(RANKED_SUGGESTIONS)
         .filter_map(|ranked| {
             let qualified = memory
@@ -408,7 +409,6 @@ fn resolve_suggestions(
                 qualified: qualified.to_string(),
                 short: ranked.name.clone(),
                 probability: ranked.probability,
-                from_experience: ranked.from_experience,
             })
         })
         .collect()
@@ -426,22 +426,14 @@ fn lead_items(
     mentions: &HashSet<&str>,
     limit: usize,
 ) -> Vec<Item> {
-    let fixes: Vec<&(Trace, f32)> = experience
-        .iter()
-        .filter(|(trace, distance)| {
-            catalog::is_fix(trace.outcome) && *distance <= MAX_EXPERIENCE_DISTANCE
-        })
-        .take(EXPERIENCE_CHOICES)
-        .collect();
+    let fixes: Vec<&(Trace, f32)> = similar_fixes(experience).take(EXPERIENCE_CHOICES).collect();
     let docs = match fixes.is_empty() {
         false if limit > 1 => LEAD_SUGGESTIONS.min(limit - 1),
         _ => LEAD_SUGGESTIONS.min(limit),
     };
     let mut lead: Vec<Item> = Vec::new();
     let mut covered: HashSet<&str> = HashSet::new();
-    // Only experience makes a suggestion worth leading with: without it, the ranking knows no
-    // more than the fused searches below, which also favour the APIs the code already uses.
-    for suggestion in suggested.iter().filter(|s| s.from_experience) {
+    for suggestion in suggested {
         if lead.len() >= docs {
             break;
         }
@@ -503,18 +495,20 @@ fn lead_items(
     lead
 }
 
+/// The recalled fixes similar enough to show, nearest first.
+fn similar_fixes(experience: &[(Trace, f32)]) -> impl Iterator<Item = &(Trace, f32)> {
+    experience.iter().filter(|(trace, distance)| {
+        catalog::is_fix(trace.outcome) && *distance <= MAX_EXPERIENCE_DISTANCE
+    })
+}
+
 /// The first line of the nearest recorded fix that uses `api`: how a similar problem used it.
 fn usage_in_experience<'a>(experience: &'a [(Trace, f32)], api: &str) -> Option<&'a str> {
-    experience
-        .iter()
-        .filter(|(trace, distance)| {
-            catalog::is_fix(trace.outcome) && *distance <= MAX_EXPERIENCE_DISTANCE
+    similar_fixes(experience).find_map(|(trace, _)| {
+        trace.after.lines().map(str::trim).find(|line| {
+            line.len() <= MAX_USAGE_CHARS && experience::identifiers(line).contains(api)
         })
-        .find_map(|(trace, _)| {
-            trace.after.lines().map(str::trim).find(|line| {
-                line.len() <= MAX_USAGE_CHARS && experience::identifiers(line).contains(api)
-            })
-        })
+    })
 }
 
 /// `numpy.argmax#2` → 2.
@@ -522,11 +516,6 @@ fn chunk_number(id: &str) -> usize {
     id.rsplit_once('#')
         .and_then(|(_, number)| number.parse().ok())
         .unwrap_or(0)
-}
-
-/// `pandas.DataFrame.groupby` → `groupby`.
-fn short_name(qualified: &str) -> &str {
-    qualified.rsplit('.').next().unwrap_or(qualified)
 }
 
 /// Whether two items show the same thing (a doc object may come as different chunks).
@@ -600,10 +589,7 @@ fn experience_item(trace: &Trace, mentions: &HashSet<&str>, catalog: &Catalog) -
             };
             // What worked, then what did not and why, then the whole problem (its gist is
             // already in the title).
-            let (problem, failed) = match trace.note.rsplit_once("\nWhat failed: ") {
-                Some((problem, failed)) => (problem, Some(failed)),
-                None => (trace.note.as_str(), None),
-            };
+            let (problem, failed) = crate::traces::experience::split_note(&trace.note);
             let mut text = format!("Fix that worked:\n{}\n", trace.after.trim_end());
             if !trace.before.trim().is_empty() {
                 text.push_str(&format!("\nTried:\n{}\n", trace.before.trim_end()));
@@ -701,5 +687,6 @@ mod tests {
         assert_eq!(chunk_number("numpy.argmax#2"), 2);
         assert_eq!(chunk_number("numpy.argmax"), 0);
         assert_eq!(short_name("pandas.DataFrame.groupby"), "groupby");
+        assert_eq!(short_name("numpy"), "numpy");
     }
 }

@@ -55,12 +55,23 @@ impl Experience {
             scrub_secrets(self.problem.trim())
         } else {
             scrub_secrets(&format!(
-                "{}\nWhat failed: {}",
+                "{}{WHAT_FAILED}{}",
                 self.problem.trim(),
                 self.what_failed.trim()
             ))
         };
         trace
+    }
+}
+
+/// Where a report's note moves from the problem to what failed.
+const WHAT_FAILED: &str = "\nWhat failed: ";
+
+/// A report's note as (the problem, what failed if it was said).
+pub fn split_note(note: &str) -> (&str, Option<&str>) {
+    match note.rsplit_once(WHAT_FAILED) {
+        Some((problem, failed)) => (problem, Some(failed)),
+        None => (note, None),
     }
 }
 
