@@ -54,7 +54,7 @@ impl Default for Settings {
 impl Settings {
     /// Reads settings from a JSON value: either the settings object itself or one nested under
     /// a `lore` key (as `workspace/didChangeConfiguration` often sends). `null` gives defaults.
-    pub fn from_json(value: Option<serde_json::Value>) -> Result<Settings, String> {
+    pub fn from_json(value: Option<serde_json::Value>) -> Result<Settings, ConfigError> {
         let value = match value {
             None | Some(serde_json::Value::Null) => return Ok(Settings::default()),
             Some(serde_json::Value::Object(mut object)) if object.contains_key("lore") => {
@@ -65,7 +65,7 @@ impl Settings {
         if value.is_null() {
             return Ok(Settings::default());
         }
-        serde_json::from_value(value).map_err(|error| format!("invalid lore settings: {error}"))
+        serde_json::from_value(value).map_err(ConfigError::Settings)
     }
 
     /// The store directory: the setting, else `LORE_STORE`, else the default.
@@ -98,6 +98,27 @@ pub fn resolve_store(explicit: Option<&str>) -> PathBuf {
         .unwrap_or_else(crate::store::default_store_path)
 }
 
+/// What is wrong with settings or a `.lore.toml`; the message names the file and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid lore settings: {0}")]
+    Settings(#[source] serde_json::Error),
+    #[error("{}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the workspace config: {0}")]
+    Serialize(#[from] toml::ser::Error),
+}
+
 /// A workspace's `.lore.toml`: shared, reviewable project settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -110,21 +131,19 @@ pub const WORKSPACE_CONFIG: &str = ".lore.toml";
 
 impl WorkspaceConfig {
     /// Reads `root/.lore.toml`; a missing file is an empty config, a broken one an error.
-    pub fn load(root: &Path) -> Result<WorkspaceConfig, String> {
+    pub fn load(root: &Path) -> Result<WorkspaceConfig, ConfigError> {
         let path = root.join(WORKSPACE_CONFIG);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
-            }
+            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 Ok(WorkspaceConfig::default())
             }
-            Err(error) => Err(format!("{}: {error}", path.display())),
+            Err(source) => Err(ConfigError::Io { path, source }),
         }
     }
 
     /// The nearest `.lore.toml` at or above `start`, with the folder holding it.
-    pub fn find(start: &Path) -> Option<(PathBuf, Result<WorkspaceConfig, String>)> {
+    pub fn find(start: &Path) -> Option<(PathBuf, Result<WorkspaceConfig, ConfigError>)> {
         let start = if start.is_file() {
             start.parent()?
         } else {
@@ -137,12 +156,12 @@ impl WorkspaceConfig {
     }
 
     /// Adds `lesson_id` to the disabled lessons of `root/.lore.toml`, keeping the rest.
-    pub fn disable_lesson(root: &Path, lesson_id: &str) -> Result<(), String> {
+    pub fn disable_lesson(root: &Path, lesson_id: &str) -> Result<(), ConfigError> {
         let mut config = WorkspaceConfig::load(root)?;
         config.disabled_lessons.insert(lesson_id.to_string());
-        let text = toml::to_string(&config).map_err(|error| error.to_string())?;
+        let text = toml::to_string(&config)?;
         let path = root.join(WORKSPACE_CONFIG);
-        std::fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))
+        std::fs::write(&path, text).map_err(|source| ConfigError::Io { path, source })
     }
 }
 
@@ -165,10 +184,13 @@ mod tests {
 
     #[test]
     fn rejects_unknown_keys_and_bad_values_with_a_message() {
-        let error = Settings::from_json(Some(json!({"debounce": 1}))).unwrap_err();
+        let error = Settings::from_json(Some(json!({"debounce": 1})))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("unknown field `debounce`"), "{error}");
-        let error =
-            Settings::from_json(Some(json!({"severityOverrides": {"a": "loud"}}))).unwrap_err();
+        let error = Settings::from_json(Some(json!({"severityOverrides": {"a": "loud"}})))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("loud"), "{error}");
     }
 

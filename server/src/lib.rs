@@ -1,24 +1,32 @@
 //! lore: shared experiential memory for Python coding, delivered in the editor.
 //!
-//! Modules in reading order: lessons and their packs, pure analysis, documents, the store and
-//! embeddings, traces, then the language server (session, handlers, conversion) and the CLI.
+//! Modules by layer, each depending only on the layers above it.
 
+// Plain data and pure analysis: lessons and their packs, Python source analyzed with
+// tree-sitter, open documents, and the embedding model behind a trait.
 pub mod analysis;
-pub mod cli;
-pub mod config;
-pub mod convert;
-pub mod docs;
 pub mod documents;
 pub mod embeddings;
-pub mod handlers;
 pub mod lessons;
-pub mod lsp_ext;
-pub mod mcp;
+
+// The memory: the LanceDB store, the traces and documentation it holds, loading it, and
+// retrieval over it.
+pub mod docs;
 pub mod memory;
 pub mod retrieval;
-pub mod semantic_hints;
-pub mod server;
-pub mod session;
 pub mod store;
 pub mod traces;
+
+// The language server: settings, lore's protocol surface, the input guard, conversion to LSP
+// types, the session's state and work, one handler per method, and the routing.
+pub mod config;
+pub mod convert;
+pub mod handlers;
+pub mod lsp_ext;
+pub mod server;
+pub mod session;
 pub mod transport;
+
+// The other surfaces over the same engine: the command line and the MCP server.
+pub mod cli;
+pub mod mcp;

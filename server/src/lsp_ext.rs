@@ -1,8 +1,49 @@
-//! lore's own protocol surface: the commands the server executes and the shape of the
-//! `data` it attaches to diagnostics. Editors mirror these names.
+//! lore's own protocol surface: the commands the server executes, the shape of the `data` it
+//! attaches to diagnostics, and the error codes it answers with. Editors mirror these names
+//! (`editors/vscode/src/lsp_ext.ts`).
 
 use serde::{Deserialize, Serialize};
+use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{Position, Range};
+
+/// Why lore refused or failed a request; each is one JSON-RPC error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The params are malformed or name something that is not there (JSON-RPC's -32602).
+    InvalidParams,
+    /// The request needs the memory (store and model), which is still loading: try again.
+    MemoryLoading,
+    /// The store or the embedding model could not be loaded: `lore doctor` says why.
+    MemoryUnavailable,
+    /// lore itself failed (JSON-RPC's -32603).
+    Internal,
+}
+
+impl ErrorKind {
+    /// The JSON-RPC error code clients see.
+    pub const fn code(self) -> i64 {
+        match self {
+            ErrorKind::InvalidParams => -32602,
+            ErrorKind::MemoryLoading => -32001,
+            ErrorKind::MemoryUnavailable => -32002,
+            ErrorKind::Internal => -32603,
+        }
+    }
+}
+
+/// The one way handlers build the errors they answer with.
+pub fn error(kind: ErrorKind, message: impl Into<String>) -> jsonrpc::Error {
+    jsonrpc::Error {
+        code: jsonrpc::ErrorCode::from(kind.code()),
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+/// An invalid-params error.
+pub fn invalid_params(message: impl Into<String>) -> jsonrpc::Error {
+    error(ErrorKind::InvalidParams, message)
+}
 
 /// Run by the client after applying a quick fix or a dismissal: records a trace.
 pub const RECORD_TRACE: &str = "lore.recordTrace";
@@ -65,12 +106,21 @@ pub struct DismissData {
     pub line: String,
 }
 
+/// What the client did with a finding, as `lore.recordTrace` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordedOutcome {
+    /// The lesson's quick fix was applied.
+    Accepted,
+    /// The lesson was silenced at one place.
+    Dismissed,
+}
+
 /// Arguments of `lore.recordTrace` (one object, or an array of them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordTraceArgs {
-    /// `accepted` or `dismissed`.
-    pub outcome: String,
+    pub outcome: RecordedOutcome,
     pub lesson_id: String,
     pub uri: String,
     #[serde(default)]

@@ -10,6 +10,18 @@ export const DISABLE_LESSON = "lore.disableLesson";
 /** The code-action kind that applies every safe lore fix in a file. */
 export const FIX_ALL_KIND = "source.fixAll.lore";
 
+/** The JSON-RPC error codes lore answers requests with (`ErrorKind` in lsp_ext.rs). */
+export const ErrorCodes = {
+  /** The params are malformed or name something that is not there. */
+  InvalidParams: -32602,
+  /** The request needs the memory (store and model), which is still loading: try again. */
+  MemoryLoading: -32001,
+  /** The store or the embedding model could not be loaded: `lore doctor` says why. */
+  MemoryUnavailable: -32002,
+  /** lore itself failed. */
+  Internal: -32603,
+} as const;
+
 /** `data` of a lore diagnostic. */
 export interface DiagnosticData {
   lessonId: string;
@@ -35,10 +47,12 @@ export interface DismissData {
   line: string;
 }
 
+/** What the client did with a finding, as `lore.recordTrace` reports it. */
+export type RecordedOutcome = "accepted" | "dismissed";
+
 /** Arguments of `lore.recordTrace` (one object, or an array of them). */
 export interface RecordTraceArgs {
-  /** `accepted` or `dismissed`. */
-  outcome: string;
+  outcome: RecordedOutcome;
   lessonId: string;
   uri: string;
   before?: string;

@@ -2,7 +2,6 @@
 
 mod line_index;
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use tree_sitter::Tree;
@@ -42,7 +41,7 @@ pub struct Document {
     pub tree: Tree,
     pub line_index: LineIndex,
     /// Byte ranges (current coordinates) written or re-parsed differently since the last
-    /// analysis took them (`Session::analyse` clears them).
+    /// analysis took them (`Session::analyze` clears them).
     pub dirty: Vec<Range<usize>>,
 }
 
@@ -166,34 +165,6 @@ pub fn shift_range(range: Range<usize>, start: usize, end: usize, delta: isize) 
         shift(range.end)
     };
     new_start..new_end.max(new_start)
-}
-
-/// Open documents by URI.
-#[derive(Debug, Default)]
-pub struct DocumentStore {
-    documents: HashMap<String, Document>,
-}
-
-impl DocumentStore {
-    pub fn open(&mut self, uri: String, text: String, version: i32) {
-        self.documents.insert(uri, Document::new(text, version));
-    }
-
-    pub fn close(&mut self, uri: &str) -> Option<Document> {
-        self.documents.remove(uri)
-    }
-
-    pub fn get(&self, uri: &str) -> Option<&Document> {
-        self.documents.get(uri)
-    }
-
-    pub fn get_mut(&mut self, uri: &str) -> Option<&mut Document> {
-        self.documents.get_mut(uri)
-    }
-
-    pub fn uris(&self) -> Vec<String> {
-        self.documents.keys().cloned().collect()
-    }
 }
 
 #[cfg(test)]

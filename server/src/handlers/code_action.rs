@@ -8,7 +8,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use crate::convert;
-use crate::lsp_ext::{self, DiagnosticData, DisableLessonArgs, RecordTraceArgs};
+use crate::lsp_ext::{self, DiagnosticData, DisableLessonArgs, RecordTraceArgs, RecordedOutcome};
 use crate::session::Session;
 
 #[tracing::instrument(skip_all)]
@@ -86,7 +86,7 @@ fn actions_for(uri: &Uri, diagnostic: &Diagnostic, data: &DiagnosticData) -> Vec
             command: Some(record_command(
                 "record accepted fix",
                 vec![RecordTraceArgs {
-                    outcome: "accepted".into(),
+                    outcome: RecordedOutcome::Accepted,
                     lesson_id: id.clone(),
                     uri: uri.as_str().to_string(),
                     before: fix.before.clone(),
@@ -115,7 +115,7 @@ fn actions_for(uri: &Uri, diagnostic: &Diagnostic, data: &DiagnosticData) -> Vec
         command: Some(record_command(
             "record dismissal",
             vec![RecordTraceArgs {
-                outcome: "dismissed".into(),
+                outcome: RecordedOutcome::Dismissed,
                 lesson_id: id.clone(),
                 uri: uri.as_str().to_string(),
                 before: dismiss.line.clone(),
@@ -147,8 +147,8 @@ fn actions_for(uri: &Uri, diagnostic: &Diagnostic, data: &DiagnosticData) -> Vec
 /// Every safe fix of the document's current findings, in one edit.
 fn fix_all(session: &Arc<Session>, uri: &Uri) -> Option<CodeAction> {
     let state = session.state();
-    let document = state.documents.get(uri.as_str())?;
-    let findings = state.findings.get(uri.as_str())?;
+    let open = state.open.get(uri.as_str())?;
+    let (document, findings) = (&open.document, open.findings.as_ref()?);
     if findings.version != document.version {
         return None; // Stale: the next analysis will offer it.
     }
@@ -179,7 +179,7 @@ fn fix_all(session: &Arc<Session>, uri: &Uri) -> Option<CodeAction> {
             new_text: fix.replacement.clone(),
         });
         records.push(RecordTraceArgs {
-            outcome: "accepted".into(),
+            outcome: RecordedOutcome::Accepted,
             lesson_id: tracked.finding.lesson_id().to_string(),
             uri: uri.as_str().to_string(),
             before: tracked.before.clone(),

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use crate::config::WorkspaceConfig;
-use crate::lsp_ext::{self, DisableLessonArgs, RecordTraceArgs};
+use crate::lsp_ext::{self, DisableLessonArgs, RecordTraceArgs, RecordedOutcome, invalid_params};
 use crate::session::Session;
 use crate::traces::{Outcome, Trace};
 
@@ -22,19 +22,11 @@ pub async fn execute_command(
                 LSPAny::Array(_) => serde_json::from_value(argument),
                 other => serde_json::from_value(other).map(|one| vec![one]),
             }
-            .map_err(|error| {
-                Error::invalid_params(format!("{}: {error}", lsp_ext::RECORD_TRACE))
-            })?;
+            .map_err(|error| invalid_params(format!("{}: {error}", lsp_ext::RECORD_TRACE)))?;
             for record in records {
-                let outcome = match record.outcome.as_str() {
-                    "accepted" => Outcome::Accepted,
-                    "dismissed" => Outcome::Dismissed,
-                    other => {
-                        return Err(Error::invalid_params(format!(
-                            "{}: unknown outcome `{other}`",
-                            lsp_ext::RECORD_TRACE
-                        )));
-                    }
+                let outcome = match record.outcome {
+                    RecordedOutcome::Accepted => Outcome::Accepted,
+                    RecordedOutcome::Dismissed => Outcome::Dismissed,
                 };
                 session.claim(&record.uri, &record.lesson_id);
                 session.record(Trace::new(
@@ -48,9 +40,8 @@ pub async fn execute_command(
             Ok(None)
         }
         lsp_ext::DISABLE_LESSON => {
-            let args: DisableLessonArgs = serde_json::from_value(argument).map_err(|error| {
-                Error::invalid_params(format!("{}: {error}", lsp_ext::DISABLE_LESSON))
-            })?;
+            let args: DisableLessonArgs = serde_json::from_value(argument)
+                .map_err(|error| invalid_params(format!("{}: {error}", lsp_ext::DISABLE_LESSON)))?;
             let (client_settings, root) = {
                 let state = session.state();
                 (state.client_settings.clone(), state.workspace_root.clone())
@@ -88,19 +79,19 @@ pub async fn execute_command(
                 "",
                 "",
             ));
-            session.reanalyse_all();
+            session.reanalyze_all();
             Ok(None)
         }
         lsp_ext::CONTEXT_COMMAND => {
             let params: lsp_ext::ContextParams =
                 serde_json::from_value(argument).map_err(|error| {
-                    Error::invalid_params(format!("{}: {error}", lsp_ext::CONTEXT_COMMAND))
+                    invalid_params(format!("{}: {error}", lsp_ext::CONTEXT_COMMAND))
                 })?;
             let result = super::context::context(session, params).await?;
-            Ok(Some(serde_json::to_value(result).map_err(|error| {
-                Error::invalid_params(error.to_string())
-            })?))
+            let value = serde_json::to_value(result)
+                .map_err(|error| lsp_ext::error(lsp_ext::ErrorKind::Internal, error.to_string()))?;
+            Ok(Some(value))
         }
-        other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        other => Err(invalid_params(format!("unknown command `{other}`"))),
     }
 }

@@ -20,7 +20,7 @@ pub async fn did_change_configuration(
                     .log_message(MessageType::WARNING, format!("lore: {problem}"))
                     .await;
             }
-            session.reanalyse_all();
+            session.reanalyze_all();
         }
         Err(error) => {
             session

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::jsonrpc::Result;
 
 use crate::convert;
 use crate::documents::Document;
-use crate::lsp_ext::ContextParams;
+use crate::lsp_ext::{ContextParams, ErrorKind, error, invalid_params};
 use crate::retrieval::context::{self, ContextRequest, ContextResult, Memory};
 use crate::session::Session;
 
@@ -19,25 +19,26 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
     let uri = params.text_document.uri.as_str().to_string();
     let (open, encoding) = {
         let state = session.state();
-        (state.documents.get(&uri).cloned(), state.encoding)
+        (state.document(&uri).cloned(), state.encoding)
     };
     let document = match open {
         Some(document) => document,
         // Agents may ask about a file no editor has open: read it from disk.
         None => {
-            let path = params.text_document.uri.to_file_path().ok_or_else(|| {
-                Error::invalid_params(format!("{uri} is not open and is not a file"))
-            })?;
+            let path =
+                params.text_document.uri.to_file_path().ok_or_else(|| {
+                    invalid_params(format!("{uri} is not open and is not a file"))
+                })?;
             let bytes = std::fs::read(&path).map_err(|error| {
-                Error::invalid_params(format!("{uri} is not open and cannot be read: {error}"))
+                invalid_params(format!("{uri} is not open and cannot be read: {error}"))
             })?;
             let text = String::from_utf8(bytes)
-                .map_err(|_| Error::invalid_params(format!("{uri} is not UTF-8 text")))?;
+                .map_err(|_| invalid_params(format!("{uri} is not UTF-8 text")))?;
             Document::new(text, 0)
         }
     };
     if document.is_too_large() {
-        return Err(Error::invalid_params(format!(
+        return Err(invalid_params(format!(
             "{uri} is larger than {} bytes",
             crate::documents::MAX_ANALYSED_BYTES
         )));
@@ -49,17 +50,16 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
             convert::text_position(params.position),
             encoding,
         )
-        .map_err(|error| Error::invalid_params(format!("lore/context: {error}")))?;
+        .map_err(|error| invalid_params(format!("lore/context: {error}")))?;
     let query: Option<String> = params
         .query
         .as_deref()
         .map(|query| query.chars().take(MAX_QUERY_CHARS).collect());
     let limit = params.limit.unwrap_or(10).clamp(1, 50);
-    session.wait_until_loaded().await.map_err(|message| Error {
-        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32001),
-        message: message.into(),
-        data: None,
-    })?;
+    session
+        .wait_until_loaded()
+        .await
+        .map_err(|message| error(ErrorKind::MemoryLoading, message))?;
     let (store, embedder, lessons, counts, catalog) = {
         let state = session.state();
         (
@@ -70,11 +70,7 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
             state.catalog.clone(),
         )
     };
-    let unavailable = |what: &str| Error {
-        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32002),
-        message: what.to_string().into(),
-        data: None,
-    };
+    let unavailable = |what: &str| error(ErrorKind::MemoryUnavailable, what);
     let store = store.ok_or_else(|| {
         unavailable("the store could not be opened: see the server log or `lore doctor`")
     })?;
@@ -94,14 +90,15 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         query: query.as_deref(),
         limit,
     };
-    let (mut result, timings) = context::context(&memory, &request).await.map_err(|error| {
-        tracing::error!("lore/context failed: {error:#}");
-        Error {
-            code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
-            message: format!("lore/context failed: {error:#}").into(),
-            data: None,
-        }
-    })?;
+    let (mut result, timings) = context::context(&memory, &request)
+        .await
+        .map_err(|failure| {
+            tracing::error!("lore/context failed: {failure:#}");
+            error(
+                ErrorKind::Internal,
+                format!("lore/context failed: {failure:#}"),
+            )
+        })?;
     tracing::info!(
         "lore/context: analysis {:?}, embedding {:?}, search {:?}, ranking {:?}",
         timings.analysis,

@@ -13,7 +13,7 @@ pub fn diagnostic(
     params: DocumentDiagnosticParams,
 ) -> Result<DocumentDiagnosticReportResult> {
     let uri = params.text_document.uri.as_str();
-    let items = match session.analyse(uri, None) {
+    let items = match session.analyze(uri, None) {
         Some((_, diagnostics)) => diagnostics,
         None => {
             tracing::warn!("returning no diagnostics because {uri} isn't open");

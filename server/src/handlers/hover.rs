@@ -20,7 +20,7 @@ pub fn hover(session: &Arc<Session>, params: HoverParams) -> Result<Option<Hover
     let position = convert::text_position(params.text_document_position_params.position);
     let byte = {
         let state = session.state();
-        let Some(document) = state.documents.get(&uri) else {
+        let Some(document) = state.document(&uri) else {
             tracing::warn!("returning no hover because {uri} isn't open");
             return Ok(None);
         };
@@ -40,7 +40,7 @@ pub fn hover(session: &Arc<Session>, params: HoverParams) -> Result<Option<Hover
         return Ok(None);
     };
     let state = session.state();
-    let Some(document) = state.documents.get(&uri) else {
+    let Some(document) = state.document(&uri) else {
         return Ok(None);
     };
     let mut sections = Vec::new();

@@ -14,8 +14,7 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let uri = document.uri.as_str().to_string();
     session
         .state()
-        .documents
-        .open(uri.clone(), document.text, document.version);
+        .open_document(uri.clone(), document.text, document.version);
     session.schedule_analysis(uri);
 }
 
@@ -39,14 +38,17 @@ pub async fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentPar
     let result = {
         let mut state = session.state();
         let encoding = state.encoding;
-        match state.documents.get_mut(&uri) {
+        match state.open.get_mut(&uri) {
             None => Err(format!(
                 "lore: change to a document that is not open: {uri}"
             )),
-            Some(document) => {
-                match document.apply_changes(&changes, params.text_document.version, encoding) {
+            Some(open) => {
+                match open
+                    .document
+                    .apply_changes(&changes, params.text_document.version, encoding)
+                {
                     Ok(applied) => {
-                        session.track_edits(&mut state, &uri, &applied);
+                        Session::track_edits(&mut state, &uri, &applied);
                         Ok(())
                     }
                     Err(error) => Err(format!(
@@ -74,10 +76,7 @@ pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParam
     let uri = params.text_document.uri.as_str().to_string();
     let pull = {
         let mut state = session.state();
-        state.documents.close(&uri);
-        state.findings.remove(&uri);
-        state.hint_cache.remove(&uri);
-        state.hint_focus.remove(&uri);
+        state.open.remove(&uri);
         state.pull_diagnostics
     };
     if !pull {

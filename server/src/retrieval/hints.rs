@@ -2,6 +2,7 @@
 //! closely resembles the lesson's bad example. Splitting code into regions and scoring vectors
 //! is pure; the session embeds the regions off the typing path and caches them by content.
 
+use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use tree_sitter::{Node, Tree};
 
+use crate::analysis::{Finding, suppression};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
 
@@ -304,6 +306,49 @@ pub fn thin(mut hints: Vec<Hint>, text: &str, threshold: f32) -> Vec<Hint> {
     kept
 }
 
+/// Region hash → the closest semantic lesson and its score (`None`: none applies).
+pub type HintCache = HashMap<u64, Option<(Arc<Lesson>, f32)>>;
+
+/// The hints to show on `text` from the cached scores: active lessons only, not suppressed on
+/// the region's first line, thinned to a few per screen above `threshold`.
+pub fn hint_findings(
+    tree: &Tree,
+    text: &str,
+    cache: &HintCache,
+    active: &HashMap<String, Arc<Lesson>>,
+    threshold: f32,
+) -> Vec<Finding> {
+    if cache.is_empty() {
+        return Vec::new();
+    }
+    let candidates: Vec<Hint> = regions(tree, text)
+        .into_iter()
+        .filter_map(|region| {
+            let (lesson, score) = cache.get(&region.hash)?.as_ref()?;
+            let lesson = active.get(&lesson.id)?;
+            let line_end = text[region.range.start..]
+                .find('\n')
+                .map_or(text.len(), |end| region.range.start + end);
+            if suppression::is_suppressed(&text[region.range.start..line_end], &lesson.id) {
+                return None;
+            }
+            Some(Hint {
+                range: region.range,
+                lesson: lesson.clone(),
+                score: *score,
+            })
+        })
+        .collect();
+    thin(candidates, text, threshold)
+        .into_iter()
+        .map(|hint| Finding {
+            lesson: hint.lesson,
+            range: hint.range,
+            fix: None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,5 +416,39 @@ mod tests {
             .map(|hint| (hint.lesson.id.as_str(), hint.range.start / 2))
             .collect();
         assert_eq!(ids, [("c", 3), ("a", 4), ("a", 70)]);
+    }
+
+    #[test]
+    fn cached_scores_become_findings_unless_inactive_or_suppressed() {
+        let lesson: Lesson = toml::from_str(
+            "id = 'idiom'\nversion = 1\ntitle = 't'\nmessage = 'm'\nseverity = 'hint'\nlibraries = []\nexplanation = 'e'\nbad = 'b'\ngood = 'g'\n",
+        )
+        .unwrap();
+        let lesson = Arc::new(lesson);
+        let active: HashMap<String, Arc<Lesson>> =
+            HashMap::from([(lesson.id.clone(), lesson.clone())]);
+        let findings = |text: &str, active: &HashMap<String, Arc<Lesson>>| {
+            let tree = parse::parse(text, None);
+            let cache: HintCache = regions(&tree, text)
+                .into_iter()
+                .map(|region| (region.hash, Some((lesson.clone(), 0.9))))
+                .collect();
+            hint_findings(&tree, text, &cache, active, 0.8)
+                .into_iter()
+                .map(|finding| text[finding.range].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            findings("total = frame.sum(axis=1)\n", &active),
+            ["total = frame.sum(axis=1)"]
+        );
+        assert!(
+            findings(
+                "total = frame.sum(axis=1)  # lore: ignore[idiom]\n",
+                &active
+            )
+            .is_empty()
+        );
+        assert!(findings("total = frame.sum(axis=1)\n", &HashMap::new()).is_empty());
     }
 }

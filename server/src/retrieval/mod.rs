@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod context;
 pub mod experience;
+pub mod fusion;
 pub mod hints;
 pub mod intent;
 pub mod ranker;
@@ -12,16 +13,42 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use fusion::Fusion;
+
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
 use crate::store::Store;
+
+/// What an item is; JSON says `lesson`, `doc` or `experience`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Lesson,
+    Doc,
+    Experience,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Lesson => "lesson",
+            ItemKind::Doc => "doc",
+            ItemKind::Experience => "experience",
+        }
+    }
+}
+
+impl std::fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One ranked item, as every surface returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
     pub id: String,
-    /// `lesson`, `doc` or `experience`.
-    pub kind: String,
+    pub kind: ItemKind,
     pub title: String,
     pub text: String,
     pub score: f32,
@@ -29,7 +56,8 @@ pub struct Item {
     pub provenance: String,
 }
 
-/// Reciprocal-rank fusion constant.
+/// Reciprocal-rank fusion damping for plain searches: the usual 60, so that agreement between
+/// the lists counts more than the top of any one of them.
 const RRF_K: f32 = 60.0;
 
 /// Searches lessons and docs for `query`, returning the `limit` best items.
@@ -42,11 +70,8 @@ pub async fn search(
 ) -> anyhow::Result<Vec<Item>> {
     let query_vector = embedder.embed(&[query.to_string()])?.remove(0);
     let depth = (limit * 4).max(20);
-    let mut fused: HashMap<String, (f32, Item)> = HashMap::new();
-    let mut add = |rank: usize, item: Item| {
-        let entry = fused.entry(item.id.clone()).or_insert((0.0, item));
-        entry.0 += 1.0 / (RRF_K + rank as f32 + 1.0);
-    };
+    let mut fusion = Fusion::new(RRF_K);
+    let mut add = |rank: usize, item: Item| fusion.add(item.id.clone(), 1.0, rank, item);
     // Lessons, by their stored embeddings.
     let by_id: HashMap<&str, &Lesson> = lessons
         .iter()
@@ -78,9 +103,8 @@ pub async fn search(
         }
         Err(error) => tracing::warn!("full-text search unavailable: {error:#}"),
     }
-    let mut items: Vec<(f32, Item)> = fused.into_values().collect();
-    items.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(items
+    Ok(fusion
+        .ranked()
         .into_iter()
         .take(limit)
         .map(|(score, mut item)| {
@@ -93,7 +117,7 @@ pub async fn search(
 pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
     Item {
         id: lesson.id.clone(),
-        kind: "lesson".into(),
+        kind: ItemKind::Lesson,
         title: lesson.title.clone(),
         text: format!("{}\n\n{}", lesson.message, lesson.explanation.trim()),
         score: 0.0,
@@ -108,7 +132,7 @@ pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
 pub(crate) fn doc_item(hit: crate::store::DocHit) -> Item {
     Item {
         id: hit.id,
-        kind: "doc".into(),
+        kind: ItemKind::Doc,
         title: hit.qualified_name,
         text: hit.text,
         score: 0.0,

@@ -1,26 +1,23 @@
 //! The semantic-hint pass: after a pause in typing, embed the regions of a document that the
 //! cache has not seen (one model call, off the typing path), score them against the lessons
 //! without a structural trigger, and republish the diagnostics if the document has not moved on.
-//! Analysis then adds the cached hints of the regions still present (see `Session::analyse`).
+//! Analysis then adds the cached hints of the regions still present (see `Session::analyze`);
+//! the pure parts (regions, scoring, which hints show) are in `retrieval::hints`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::analysis::{Finding, imports, suppression};
+use super::Session;
+use crate::analysis::imports;
 use crate::documents::Document;
 use crate::lessons::Lesson;
-use crate::retrieval::hints::{self, Hint, HintModel};
-use crate::session::Session;
+use crate::retrieval::hints::{self, HintModel};
 
-/// Regions embedded per pass; the neighbourhood of the last edit is covered over a few passes.
+/// Regions embedded per pass; the neighborhood of the last edit is covered over a few passes.
 const REGIONS_PER_PASS: usize = 32;
 /// Lines either side of the last edit (or of the top, for a file just opened) that get hints:
 /// a few screens, where the person is working, so a large file costs the model little.
 const FOCUS_LINES: usize = 120;
-
-/// Region hash → the closest semantic lesson and its score (`None`: none applies).
-pub type HintCache = HashMap<u64, Option<(Arc<Lesson>, f32)>>;
 
 impl Session {
     /// Runs a hint pass for `uri` once typing has paused; a pass for a version that moved on
@@ -28,7 +25,7 @@ impl Session {
     pub fn schedule_hints(self: &Arc<Session>, uri: String) {
         let (version, delay) = {
             let state = self.state();
-            let Some(document) = state.documents.get(&uri) else {
+            let Some(document) = state.document(&uri) else {
                 return;
             };
             if !state.settings.semantic_hints || state.embedder.is_none() {
@@ -48,37 +45,37 @@ impl Session {
     async fn hint_pass(self: &Arc<Session>, uri: &str, version: i32) -> anyhow::Result<()> {
         let (document, embedder, model, lessons) = {
             let mut state = self.state();
-            let Some(document) = state.documents.get(uri).cloned() else {
-                return Ok(());
-            };
-            if document.version != version || document.is_too_large() {
-                return Ok(());
-            }
             let Some(embedder) = state.embedder.clone() else {
                 return Ok(());
             };
-            if !state.hint_passes.insert(uri.to_string()) {
+            let model = state.hint_model.clone();
+            let lessons = state.lessons.by_id.values().cloned().collect::<Vec<_>>();
+            let Some(open) = state.open.get_mut(uri) else {
+                return Ok(());
+            };
+            if open.document.version != version || open.document.is_too_large() {
+                return Ok(());
+            }
+            if open.hints.pass_running {
                 return Ok(()); // One pass per document at a time; it reschedules itself.
             }
-            (
-                document,
-                embedder,
-                state.hint_model.clone(),
-                state.lessons.by_id.values().cloned().collect::<Vec<_>>(),
-            )
+            open.hints.pass_running = true;
+            (open.document.clone(), embedder, model, lessons)
         };
         let result = self
             .embed_new_regions(uri, &document, embedder, model, lessons)
             .await;
-        self.state().hint_passes.remove(uri);
+        if let Some(open) = self.state().open.get_mut(uri) {
+            open.hints.pass_running = false;
+        }
         let remaining = result?;
         if remaining.is_none() {
             return Ok(()); // Nothing new: the published diagnostics are current.
         }
         if self.state().pull_diagnostics {
-            // A pull client asks again and gets the hints from `analyse`.
+            // A pull client asks again and gets the hints from `analyze`.
             let _ = self.client.workspace_diagnostic_refresh().await;
-        } else if let Some((version, diagnostics)) = self.analyse(uri, Some(version)) {
+        } else if let Some((version, diagnostics)) = self.analyze(uri, Some(version)) {
             self.publish(uri, version, diagnostics).await;
         }
         if remaining.is_some_and(|left| left > 0) {
@@ -126,11 +123,14 @@ impl Session {
         };
         let mut new: Vec<(usize, hints::Region)> = {
             let state = self.state();
-            let focus = line_of(state.hint_focus.get(uri).copied().unwrap_or(0));
-            let cache = state.hint_cache.get(uri);
+            let Some(open) = state.open.get(uri) else {
+                return Ok(None);
+            };
+            let focus = line_of(open.hints.focus);
+            let cache = &open.hints.cache;
             regions
                 .into_iter()
-                .filter(|region| cache.is_none_or(|cache| !cache.contains_key(&region.hash)))
+                .filter(|region| !cache.contains_key(&region.hash))
                 .map(|region| (line_of(region.range.start).abs_diff(focus), region))
                 .filter(|(distance, _)| *distance <= FOCUS_LINES)
                 .collect()
@@ -151,10 +151,10 @@ impl Session {
             .into_iter()
             .collect();
         let mut state = self.state();
-        if state.documents.get(uri).is_none() {
+        let Some(open) = state.open.get_mut(uri) else {
             return Ok(None);
-        }
-        let cache = state.hint_cache.entry(uri.to_string()).or_default();
+        };
+        let cache = &mut open.hints.cache;
         for (region, vector) in batch.iter().zip(vectors) {
             let best = model.best(&vector, &imported);
             if let Some((lesson, score)) = &best {
@@ -164,44 +164,4 @@ impl Session {
         }
         Ok(Some(new.len() - batch.len()))
     }
-}
-
-/// The hints to show on `document` from the cached scores: active lessons only, not
-/// suppressed on the region's first line, thinned to a few per screen above `threshold`.
-pub fn hint_findings(
-    document: &Document,
-    cache: &HintCache,
-    active: &HashMap<String, Arc<Lesson>>,
-    threshold: f32,
-) -> Vec<Finding> {
-    if cache.is_empty() {
-        return Vec::new();
-    }
-    let text = &document.text;
-    let candidates: Vec<Hint> = hints::regions(&document.tree, text)
-        .into_iter()
-        .filter_map(|region| {
-            let (lesson, score) = cache.get(&region.hash)?.as_ref()?;
-            let lesson = active.get(&lesson.id)?;
-            let line_end = text[region.range.start..]
-                .find('\n')
-                .map_or(text.len(), |end| region.range.start + end);
-            if suppression::is_suppressed(&text[region.range.start..line_end], &lesson.id) {
-                return None;
-            }
-            Some(Hint {
-                range: region.range,
-                lesson: lesson.clone(),
-                score: *score,
-            })
-        })
-        .collect();
-    hints::thin(candidates, text, threshold)
-        .into_iter()
-        .map(|hint| Finding {
-            lesson: hint.lesson,
-            range: hint.range,
-            fix: None,
-        })
-        .collect()
 }

@@ -1,0 +1,123 @@
+//! Background loading: the model and the store load off the typing path, then open documents
+//! are analyzed again with the store's lessons. Requests that need the memory wait for it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tower_lsp_server::ls_types::MessageType;
+
+use super::Session;
+use crate::traces::{Trace, TraceRecorder};
+
+/// How long a request waits for the memory before it is told to try again.
+const LOADING_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Session {
+    /// Loads the model and the store in the background, then re-analyzes open documents.
+    pub fn start_background_loading(self: &Arc<Session>) {
+        let session = self.clone();
+        tokio::spawn(async move {
+            let loader = session.embedder_loader.clone();
+            let embedder = tokio::task::spawn_blocking(move || loader())
+                .await
+                .ok()
+                .flatten();
+            let (store_path, packs) = {
+                let state = session.state();
+                (state.settings.store_path(), state.settings.packs.clone())
+            };
+            let memory = crate::memory::load(&store_path, &packs, embedder.as_deref()).await;
+            for problem in &memory.problems {
+                tracing::error!("{problem}");
+                session
+                    .client
+                    .log_message(MessageType::ERROR, problem)
+                    .await;
+            }
+            if let Some(store) = memory.store.clone() {
+                let counts = store.lesson_counts().await.unwrap_or_else(|error| {
+                    tracing::warn!("failed to read lesson counts: {error:#}");
+                    HashMap::new()
+                });
+                let catalog = crate::retrieval::catalog::Catalog::load(&store)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::warn!("failed to read the retrieval catalog: {error:#}");
+                        Default::default()
+                    });
+                let weak = Arc::downgrade(&session);
+                let embedder_for_traces = embedder.clone();
+                let recorder = TraceRecorder::start(
+                    store,
+                    Arc::new(move || embedder_for_traces.clone()),
+                    Arc::new(move |trace: &Trace| {
+                        if let Some(session) = weak.upgrade() {
+                            session.count_trace(trace);
+                        }
+                    }),
+                );
+                let mut state = session.state();
+                state.counts = counts;
+                state.catalog = Arc::new(catalog);
+                for trace in state.early_traces.drain(..) {
+                    recorder.record(trace);
+                }
+                state.recorder = Some(recorder);
+            }
+            if memory.store.is_none() || memory.sync.is_none() {
+                // Users do not see log messages: say it where they look.
+                let why = memory.problems.last().cloned().unwrap_or_default();
+                session
+                    .client
+                    .show_message(
+                        MessageType::ERROR,
+                        format!(
+                            "lore: cannot use the store at {}: {why}",
+                            store_path.display()
+                        ),
+                    )
+                    .await;
+            }
+            if memory.store.is_none() {
+                let dropped = std::mem::take(&mut session.state().early_traces).len();
+                if dropped > 0 {
+                    tracing::error!("no store: {dropped} traces dropped");
+                }
+            }
+            {
+                let mut state = session.state();
+                state.embedder = embedder;
+                state.store = memory.store.clone();
+            }
+            if !memory.lessons.is_empty() {
+                for problem in session.set_lessons(memory.lessons) {
+                    session
+                        .client
+                        .log_message(MessageType::ERROR, format!("lore: {problem}"))
+                        .await;
+                }
+            }
+            session.loaded.send_replace(true);
+            tracing::info!("memory loaded from {}", store_path.display());
+            session
+                .client
+                .log_message(
+                    MessageType::INFO,
+                    format!("lore: memory loaded from {}", store_path.display()),
+                )
+                .await;
+            session.reanalyze_all();
+        });
+    }
+
+    /// Waits (up to a minute) for the background loading; requests that need the store or
+    /// the model call this, the typing path never does.
+    pub async fn wait_until_loaded(&self) -> Result<(), String> {
+        let mut receiver = self.loaded.subscribe();
+        match tokio::time::timeout(LOADING_TIMEOUT, receiver.wait_for(|loaded| *loaded)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err("lore is still loading its memory (model and store); try again".to_string()),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Traces from the editor: recording them (early ones wait for the store), the fix commands
+//! that claim a finding, and hand-fix detection — a finding that an edit made vanish and that
+//! no fix command claims within the grace period was fixed by hand.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{Session, State, TrackedFinding};
+use crate::convert;
+use crate::documents::Document;
+use crate::traces::{Outcome, Trace};
+
+/// How long a claim by a fix command counts.
+const CLAIM_LIFETIME: Duration = Duration::from_secs(30);
+
+/// A fix or dismissal the client ran for a lesson in a document.
+#[derive(Debug, Clone)]
+pub(super) struct Claim {
+    uri: String,
+    lesson_id: String,
+    when: Instant,
+}
+
+/// A finding that went away after a hand edit: its lines before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandFix {
+    pub lesson_id: String,
+    pub before: String,
+    pub after: String,
+    pub libraries: Vec<String>,
+}
+
+/// A hand fix waiting to see whether a fix command claims it.
+#[derive(Debug, Clone)]
+pub(super) struct PendingHandFix {
+    uri: String,
+    fix: HandFix,
+    due: Instant,
+}
+
+/// The findings of the previous analysis (`old`) that an edit touched and that no current
+/// finding of the same lesson overlaps: fixed by hand, unless a fix command claims them.
+/// Semantic hints are left out: they come and go with the hint cache, not with the code.
+pub fn vanished(
+    old: Vec<TrackedFinding>,
+    current: &[TrackedFinding],
+    document: &Document,
+) -> Vec<HandFix> {
+    old.into_iter()
+        .filter(|tracked| tracked.touched && tracked.finding.lesson.query.is_some())
+        .filter(|tracked| {
+            !current.iter().any(|now_found| {
+                now_found.finding.lesson_id() == tracked.finding.lesson_id()
+                    && now_found.range_now.start <= tracked.range_now.end
+                    && now_found.range_now.end >= tracked.range_now.start
+            })
+        })
+        .map(|tracked| {
+            let lines = convert::lines_of(document, tracked.range_now.clone());
+            HandFix {
+                lesson_id: tracked.finding.lesson_id().to_string(),
+                before: tracked.before,
+                after: document.text[lines].to_string(),
+                libraries: tracked.finding.lesson.libraries.clone(),
+            }
+        })
+        .collect()
+}
+
+impl Session {
+    /// Records a trace when traces are on and the store is ready.
+    pub fn record(&self, trace: Trace) {
+        let mut state = self.state();
+        if !state.settings.traces {
+            return;
+        }
+        let root = state
+            .workspace_root
+            .as_ref()
+            .map(|root| root.display().to_string())
+            .unwrap_or_default();
+        let libraries = trace
+            .lesson_id
+            .as_ref()
+            .and_then(|id| state.lessons.by_id.get(id))
+            .map(|lesson| lesson.libraries.clone())
+            .unwrap_or_default();
+        let trace = trace.with_workspace(&root).with_libraries(libraries);
+        match &state.recorder {
+            Some(recorder) => recorder.record(trace),
+            None => state.early_traces.push(trace),
+        }
+    }
+
+    /// Counts a written trace towards its lesson's outcome counts (shown in hovers).
+    pub(super) fn count_trace(&self, trace: &Trace) {
+        let Some(lesson_id) = &trace.lesson_id else {
+            return;
+        };
+        let mut state = self.state();
+        let counts = state.counts.entry(lesson_id.clone()).or_default();
+        match trace.outcome {
+            Outcome::Accepted => counts.accepted += 1,
+            Outcome::Dismissed | Outcome::Disabled => counts.dismissed += 1,
+            Outcome::HandFixed => counts.hand_fixed += 1,
+            Outcome::AgentReported => {}
+        }
+    }
+
+    /// Notes that the client applied a fix or dismissal for `lesson_id` in `uri`, so the
+    /// finding's disappearance is not taken for a hand fix.
+    pub fn claim(&self, uri: &str, lesson_id: &str) {
+        let mut state = self.state();
+        let now = Instant::now();
+        state
+            .claims
+            .retain(|claim| now.duration_since(claim.when) < CLAIM_LIFETIME);
+        state.claims.push(Claim {
+            uri: uri.to_string(),
+            lesson_id: lesson_id.to_string(),
+            when: now,
+        });
+        state
+            .pending_hand_fixes
+            .retain(|pending| !(pending.uri == uri && pending.fix.lesson_id == lesson_id));
+    }
+
+    /// Queues hand fixes of `uri`, to be recorded after the grace period unless claimed.
+    pub(super) fn queue_hand_fixes(state: &mut State, uri: &str, fixes: Vec<HandFix>) {
+        let due = Instant::now() + Duration::from_millis(state.settings.hand_fix_grace_ms);
+        state
+            .pending_hand_fixes
+            .extend(fixes.into_iter().map(|fix| PendingHandFix {
+                uri: uri.to_string(),
+                fix,
+                due,
+            }));
+    }
+
+    /// After the grace period, records the vanished findings that no fix command claimed.
+    pub(super) fn flush_hand_fixes_later(self: &Arc<Session>) {
+        let due = {
+            let state = self.state();
+            match state
+                .pending_hand_fixes
+                .iter()
+                .map(|pending| pending.due)
+                .max()
+            {
+                Some(due) => due,
+                None => return,
+            }
+        };
+        let session = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(due.into()).await;
+            let ready: Vec<PendingHandFix> = {
+                let mut state = session.state();
+                let now = Instant::now();
+                let (ready, waiting): (Vec<_>, Vec<_>) = state
+                    .pending_hand_fixes
+                    .drain(..)
+                    .partition(|pending| pending.due <= now);
+                state.pending_hand_fixes = waiting;
+                let claims = &state.claims;
+                ready
+                    .into_iter()
+                    .filter(|pending| {
+                        !claims.iter().any(|claim| {
+                            claim.uri == pending.uri
+                                && claim.lesson_id == pending.fix.lesson_id
+                                && now.duration_since(claim.when) < CLAIM_LIFETIME
+                        })
+                    })
+                    .collect()
+            };
+            for PendingHandFix { uri, fix, .. } in ready {
+                tracing::info!("{} fixed by hand in {uri}", fix.lesson_id);
+                let trace = Trace::new(
+                    Outcome::HandFixed,
+                    Some(fix.lesson_id),
+                    &uri,
+                    &fix.before,
+                    &fix.after,
+                )
+                .with_libraries(fix.libraries);
+                session.record(trace);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Finding;
+
+    /// A tracked finding of the lesson `id` on `range` of `text` as first found.
+    fn tracked(
+        id: &str,
+        text: &str,
+        range: std::ops::Range<usize>,
+        touched: bool,
+    ) -> TrackedFinding {
+        let (lessons, _) = crate::lessons::builtin_lessons();
+        let lesson = lessons.into_iter().find(|lesson| lesson.id == id).unwrap();
+        let document = Document::new(text.to_string(), 1);
+        let lines = convert::lines_of(&document, range.clone());
+        TrackedFinding {
+            finding: Finding {
+                lesson: Arc::new(lesson),
+                range: range.clone(),
+                fix: None,
+            },
+            range_now: range,
+            touched,
+            before: text[lines].to_string(),
+        }
+    }
+
+    const BEFORE: &str = "try:\n    run()\nexcept:\n    pass\n";
+    const AFTER: &str = "try:\n    run()\nexcept Exception:\n    pass\n";
+
+    #[test]
+    fn a_touched_finding_that_vanished_is_a_hand_fix_with_its_lines() {
+        let old = vec![tracked("python-bare-except", BEFORE, 15..21, true)];
+        let fixes = vanished(old, &[], &Document::new(AFTER.to_string(), 2));
+        assert_eq!(
+            fixes,
+            vec![HandFix {
+                lesson_id: "python-bare-except".into(),
+                before: "except:".into(),
+                after: "except Exception:".into(),
+                libraries: vec!["python".into()],
+            }]
+        );
+    }
+
+    #[test]
+    fn untouched_or_still_present_findings_are_not_hand_fixes() {
+        let document = Document::new(AFTER.to_string(), 2);
+        let untouched = vec![tracked("python-bare-except", BEFORE, 15..21, false)];
+        assert!(vanished(untouched, &[], &document).is_empty());
+        let touched = vec![tracked("python-bare-except", BEFORE, 15..21, true)];
+        let still_there = vec![tracked("python-bare-except", BEFORE, 18..25, false)];
+        assert!(vanished(touched, &still_there, &document).is_empty());
+    }
+
+    #[test]
+    fn another_lesson_at_the_same_place_does_not_hide_a_hand_fix() {
+        let document = Document::new(AFTER.to_string(), 2);
+        let touched = vec![tracked("python-bare-except", BEFORE, 15..21, true)];
+        let other = vec![tracked("python-compare-none", BEFORE, 15..21, false)];
+        assert_eq!(vanished(touched, &other, &document).len(), 1);
+    }
+}
