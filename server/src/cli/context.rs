@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::documents::{Document, PositionEncoding, TextPosition};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::retrieval::context::{self, ContextRequest};
 
 #[derive(Debug, Args)]
@@ -60,7 +61,7 @@ pub fn run(args: &ContextArgs, store_path: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+    let Some(embedder) = load_embedder(EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed for context: run `lore doctor`");
         return ExitCode::from(2);
     };

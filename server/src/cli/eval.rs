@@ -19,6 +19,7 @@ use tree_sitter::Node;
 
 use crate::analysis::parse;
 use crate::documents::Document;
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::retrieval::context::{self, ContextRequest, Searches};
 
 #[derive(Debug, Subcommand)]
@@ -213,7 +214,7 @@ pub fn run(command: EvalCommand, store_path: &Path) -> ExitCode {
     if let Some(limit) = args.limit {
         problems.truncate(limit);
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+    let Some(embedder) = load_embedder(EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed: run `lore doctor`");
         return ExitCode::from(2);
     };

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use crate::analysis::{imports, parse};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::retrieval::hints::{self, HintModel};
 
 #[derive(Debug, Args)]
@@ -112,7 +113,7 @@ pub fn run(args: HintsArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+    let Some(embedder) = load_embedder(EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed: run `lore doctor`");
         return ExitCode::from(2);
     };

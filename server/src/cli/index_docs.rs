@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::docs::index::{self, DEFAULT_PACKAGES};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 
 #[derive(Debug, Args)]
 pub struct IndexDocsArgs {
@@ -101,7 +102,7 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
         ));
         return ExitCode::SUCCESS;
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+    let Some(embedder) = load_embedder(EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed to index docs: run `lore doctor`");
         return ExitCode::from(2);
     };

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::lessons::Lesson;
 
 #[derive(Debug, Subcommand)]
@@ -104,7 +105,7 @@ pub fn run(command: LessonsCommand, store: &Path) -> ExitCode {
                     problem.message
                 ));
             }
-            let embedder = super::load_embedder(super::EmbedderChoice::Model);
+            let embedder = load_embedder(EmbedderChoice::Model);
             let result = runtime.block_on(async {
                 let opened = crate::store::Store::open(store).await?;
                 opened.sync_lessons(&lessons, embedder.as_deref()).await

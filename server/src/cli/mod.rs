@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::embeddings::{Embedder, FakeEmbedder, ModelEmbedder, ModelSettings};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,30 +66,6 @@ pub struct ServeArgs {
     pub embedder: EmbedderChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EmbedderChoice {
-    Model,
-    Fake,
-    None,
-}
-
-/// Builds the chosen embedder; the model's failure is logged and gives `None`.
-pub fn load_embedder(choice: EmbedderChoice) -> Option<Arc<dyn Embedder>> {
-    match choice {
-        EmbedderChoice::Model => match ModelEmbedder::load(&ModelSettings::from_env()) {
-            Ok(model) => Some(Arc::new(model)),
-            Err(error) => {
-                tracing::error!(
-                    "embedding model unavailable ({error}); lessons and traces are stored without embeddings"
-                );
-                None
-            }
-        },
-        EmbedderChoice::Fake => Some(Arc::new(FakeEmbedder::default())),
-        EmbedderChoice::None => None,
-    }
-}
-
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -125,7 +101,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Search(args) => search::run(&args, &store),
         Command::Context(args) => context::run(&args, &store),
         Command::Eval(command) => eval::run(command, &store),
-        Command::Mcp => match runtime().block_on(crate::mcp::serve(&store)) {
+        Command::Mcp => match load_embedder(EmbedderChoice::Model)
+            .ok_or_else(|| anyhow::anyhow!("the embedding model is unavailable: run `lore doctor`"))
+            .and_then(|embedder| runtime().block_on(crate::mcp::serve(&store, embedder)))
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 warn(&format!("lore: mcp: {error:#}"));

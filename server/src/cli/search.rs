@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::embeddings::{EmbedderChoice, load_embedder};
+
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     pub query: String,
@@ -19,7 +21,7 @@ pub fn run(args: &SearchArgs, store_path: &Path) -> ExitCode {
         super::warn("lore: the query is empty");
         return ExitCode::from(2);
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+    let Some(embedder) = load_embedder(EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed to search: run `lore doctor`");
         return ExitCode::from(2);
     };

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde::Serialize;
 
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::traces::Trace;
 
 #[derive(Debug, Subcommand)]
@@ -78,7 +79,7 @@ fn import(file: &Path, store: &Path) -> ExitCode {
         ));
         return ExitCode::from(2);
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
+    let Some(embedder) = load_embedder(EmbedderChoice::Model) else {
         super::warn("lore: the embedding model is needed to import experience: run `lore doctor`");
         return ExitCode::from(2);
     };
