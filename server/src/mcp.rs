@@ -331,10 +331,12 @@ impl ServerHandler for LoreMcp {
     }
 }
 
-/// Serves MCP over stdio until the client closes it.
-pub async fn serve(store_path: &std::path::Path) -> anyhow::Result<()> {
-    let embedder = crate::cli::load_embedder(crate::cli::EmbedderChoice::Model)
-        .ok_or_else(|| anyhow::anyhow!("the embedding model is unavailable: run `lore doctor`"))?;
+/// Serves MCP over stdio until the client closes it. The caller loads the `embedder` (the
+/// command line loads the local model), so this module depends on nothing above it.
+pub async fn serve(
+    store_path: &std::path::Path,
+    embedder: Arc<dyn Embedder>,
+) -> anyhow::Result<()> {
     let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
     for problem in &memory.problems {
         tracing::warn!("{problem}");

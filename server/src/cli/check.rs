@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::common::{EXIT_ERROR, EXIT_FINDINGS, current_thread_runtime, say, warn};
 use crate::analysis::{Finding, parse};
 use crate::config::WorkspaceConfig;
 use crate::documents::{LineIndex, PositionEncoding};
@@ -15,7 +16,7 @@ use crate::lessons::{Lesson, LessonSet};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders (folders are walked, honouring .gitignore).
+    /// Files or folders (folders are walked, honoring .gitignore).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -47,7 +48,7 @@ pub struct CheckFinding {
 }
 
 /// Every `.py` file under the paths; a path that does not exist is an error.
-pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn python_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_file() {
@@ -55,10 +56,11 @@ pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             continue;
         }
         if !path.is_dir() {
-            return Err(format!("{}: no such file or directory", path.display()));
+            anyhow::bail!("{}: no such file or directory", path.display());
         }
         for entry in ignore::WalkBuilder::new(path).build() {
-            let entry = entry.map_err(|error| error.to_string())?;
+            // The walker's message already ends with its cause; as a source, `{:#}` would repeat it.
+            let entry = entry.map_err(|error| anyhow::anyhow!("{error}"))?;
             if entry.file_type().is_some_and(|kind| kind.is_file())
                 && entry.path().extension().is_some_and(|ext| ext == "py")
             {
@@ -73,13 +75,9 @@ pub fn python_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 /// The lessons `check` uses: the built-in packs and the store's, as the server does.
 fn load_lessons(store: &Path) -> Vec<Lesson> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let (lessons, problems) = runtime.block_on(crate::memory::read_lessons(store));
+    let (lessons, problems) = current_thread_runtime().block_on(crate::memory::read_lessons(store));
     for problem in problems {
-        super::warn(&format!("lore: {problem}"));
+        warn(&format!("lore: {problem}"));
     }
     lessons
 }
@@ -90,14 +88,8 @@ pub fn check_text(lessons: &LessonSet, text: &str) -> Vec<Finding> {
     lessons.matcher.run(&tree, text, None)
 }
 
-pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
-    let files = match python_files(&args.paths) {
-        Ok(files) => files,
-        Err(error) => {
-            super::warn(&format!("lore: {error}"));
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(args: &CheckArgs, store: &Path) -> anyhow::Result<ExitCode> {
+    let files = python_files(&args.paths)?;
     let mut disabled = std::collections::BTreeSet::new();
     let mut overrides = std::collections::BTreeMap::new();
     if let Some((_, config)) = args
@@ -110,7 +102,7 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
                 disabled = config.disabled_lessons;
                 overrides = config.severity_overrides;
             }
-            Err(error) => super::warn(&format!("lore: ignoring broken workspace config: {error}")),
+            Err(error) => warn(&format!("lore: ignoring broken workspace config: {error}")),
         }
     }
     // Read every file first: which lessons run only around their words (or not at all) depends
@@ -167,6 +159,8 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
         })
         .collect();
     results.sort_by_key(|(index, _)| *index);
+    // A file that cannot be checked is reported and the others are checked all the same, as a
+    // linter does; the exit code says that something failed.
     let mut errors = 0;
     let mut all = Vec::new();
     for (index, result) in results {
@@ -175,23 +169,21 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
             Ok(mut findings) => all.append(&mut findings),
             Err(error) => {
                 errors += 1;
-                super::warn(&format!("lore: {}: {error}", file.display()));
+                warn(&format!("lore: {}: {error}", file.display()));
             }
         }
     }
     match args.format {
-        Format::Json => {
-            super::say(&serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into()))
-        }
+        Format::Json => say(&serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())),
         Format::Text => {
             for finding in &all {
-                super::say(&format!(
+                say(&format!(
                     "{}:{}:{}: {} {}",
                     finding.file, finding.line, finding.column, finding.lesson_id, finding.message
                 ));
             }
             if !all.is_empty() {
-                super::warn(&format!(
+                warn(&format!(
                     "Found {} finding{} in {} file{}.",
                     all.len(),
                     if all.len() == 1 { "" } else { "s" },
@@ -201,13 +193,13 @@ pub fn run(args: &CheckArgs, store: &Path) -> ExitCode {
             }
         }
     }
-    if errors > 0 {
-        ExitCode::from(2)
+    Ok(if errors > 0 {
+        ExitCode::from(EXIT_ERROR)
     } else if all.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
-    }
+        ExitCode::from(EXIT_FINDINGS)
+    })
 }
 
 /// Reads a file; a file that cannot be read, is too large or is not UTF-8 is an error.

@@ -4,9 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 
+use super::common::{runtime, say};
 use crate::documents::{Document, PositionEncoding, TextPosition};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::retrieval::context::{self, ContextRequest};
 
 #[derive(Debug, Args)]
@@ -25,69 +28,47 @@ pub struct ContextArgs {
     pub json: bool,
 }
 
-pub fn run(args: &ContextArgs, store_path: &Path) -> ExitCode {
-    let text = match std::fs::read(&args.file).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(_)) => {
-            super::warn(&format!("lore: {}: not UTF-8 text", args.file.display()));
-            return ExitCode::from(2);
-        }
-        Err(error) => {
-            super::warn(&format!("lore: {}: {error}", args.file.display()));
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(args: &ContextArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.file).with_context(|| args.file.display().to_string())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", args.file.display()))?;
     let document = Document::new(text, 0);
     let line = match args.line {
-        Some(0) => {
-            super::warn("lore: --line is 1-based");
-            return ExitCode::from(2);
-        }
+        Some(0) => anyhow::bail!("--line is 1-based"),
         Some(line) => line - 1,
         None => (document.line_index.line_count() - 1) as u32,
     };
-    let cursor = match document.line_index.offset(
-        &document.text,
-        TextPosition {
-            line,
-            character: u32::MAX,
-        },
-        PositionEncoding::Utf8,
-    ) {
-        Ok(cursor) => cursor,
-        Err(error) => {
-            super::warn(&format!("lore: {}: {error}", args.file.display()));
-            return ExitCode::from(2);
-        }
-    };
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
-        super::warn("lore: the embedding model is needed for context: run `lore doctor`");
-        return ExitCode::from(2);
-    };
-    let result = super::runtime().block_on(async {
-        let open = crate::memory::open(store_path, embedder.as_ref()).await?;
-        let memory = open.memory(embedder.as_ref());
-        let request = ContextRequest {
-            text: &document.text,
-            tree: &document.tree,
-            cursor,
-            query: args.query.as_deref(),
-            limit: args.limit.clamp(1, 50),
-        };
-        context::context(&memory, &request).await
-    });
-    match result {
-        Ok((result, _)) => {
-            if args.json {
-                super::say(&serde_json::to_string_pretty(&result).unwrap_or_default());
-            } else {
-                super::say(&result.recommendation);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            super::warn(&format!("lore: context failed: {error:#}"));
-            ExitCode::from(2)
-        }
+    let cursor = document
+        .line_index
+        .offset(
+            &document.text,
+            TextPosition {
+                line,
+                character: u32::MAX,
+            },
+            PositionEncoding::Utf8,
+        )
+        .with_context(|| args.file.display().to_string())?;
+    let embedder = load_embedder(EmbedderChoice::Model)
+        .context("the embedding model is needed for context: run `lore doctor`")?;
+    let (result, _) = runtime()
+        .block_on(async {
+            let open = crate::memory::open(store_path, embedder.as_ref()).await?;
+            let memory = open.memory(embedder.as_ref());
+            let request = ContextRequest {
+                text: &document.text,
+                tree: &document.tree,
+                cursor,
+                query: args.query.as_deref(),
+                limit: args.limit.clamp(1, 50),
+            };
+            context::context(&memory, &request).await
+        })
+        .context("context failed")?;
+    if args.json {
+        say(&serde_json::to_string_pretty(&result).unwrap_or_default());
+    } else {
+        say(&result.recommendation);
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,29 +4,30 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::common::{EXIT_FINDINGS, current_thread_runtime, say};
 use crate::embeddings::{Embedder, ModelEmbedder, ModelLocation, ModelSettings};
 
 const SETUP_HINT: &str = "install the model and ONNX Runtime with `server/scripts/setup.sh` from a lore checkout \
 (or set LORE_MODEL_DIR and LORE_ORT_DYLIB; or LORE_MODEL=AllMiniLML6V2 to download a model with fastembed)";
 
-pub fn run(store: &Path) -> ExitCode {
+pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
     let mut healthy = true;
-    super::say(&format!("lore {}", env!("CARGO_PKG_VERSION")));
+    say(&format!("lore {}", env!("CARGO_PKG_VERSION")));
 
     let (lessons, problems) = crate::memory::pack_lessons(&[]);
     let with_fix = lessons.iter().filter(|lesson| lesson.fix.is_some()).count();
-    super::say(&format!(
+    say(&format!(
         "built-in lessons: {} ({} with fixes)",
         lessons.len(),
         with_fix
     ));
     for problem in problems {
         healthy = false;
-        super::say(&format!("  problem: {problem}"));
+        say(&format!("  problem: {problem}"));
     }
 
     let settings = ModelSettings::from_env();
-    super::say(&format!(
+    say(&format!(
         "ONNX Runtime: {} ({})",
         settings.runtime.display(),
         if settings.runtime.is_file() {
@@ -36,10 +37,8 @@ pub fn run(store: &Path) -> ExitCode {
         }
     ));
     match &settings.location {
-        ModelLocation::Local(dir) => {
-            super::say(&format!("model: local files in {}", dir.display()))
-        }
-        ModelLocation::Download { name, cache } => super::say(&format!(
+        ModelLocation::Local(dir) => say(&format!("model: local files in {}", dir.display())),
+        ModelLocation::Download { name, cache } => say(&format!(
             "model: {name}, downloaded by fastembed into {}",
             cache.display()
         )),
@@ -47,7 +46,7 @@ pub fn run(store: &Path) -> ExitCode {
     for (path, exists) in settings.required_files() {
         if !exists {
             healthy = false;
-            super::say(&format!("  missing: {}", path.display()));
+            say(&format!("  missing: {}", path.display()));
         }
     }
     let started = Instant::now();
@@ -59,7 +58,7 @@ pub fn run(store: &Path) -> ExitCode {
                 "use kind='mergesort' for a stable sort".to_string(),
             ]);
             match embedded {
-                Ok(vectors) => super::say(&format!(
+                Ok(vectors) => say(&format!(
                     "model loads in {} ms; {} dimensions; similarity check {:.2}",
                     loaded.as_millis(),
                     model.dimension(),
@@ -67,41 +66,39 @@ pub fn run(store: &Path) -> ExitCode {
                 )),
                 Err(error) => {
                     healthy = false;
-                    super::say(&format!("  model loads but cannot embed: {error}"));
+                    say(&format!("  model loads but cannot embed: {error}"));
                 }
             }
         }
         Err(error) => {
             healthy = false;
-            super::say(&format!("  model unavailable: {error}"));
-            super::say(&format!("  to fix: {SETUP_HINT}"));
+            say(&format!("  model unavailable: {error}"));
+            say(&format!("  to fix: {SETUP_HINT}"));
         }
     }
 
-    super::say(&format!("store: {}", store.display()));
+    say(&format!("store: {}", store.display()));
     if store.exists() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("the tokio runtime starts");
-        let result = runtime.block_on(async {
+        let result = current_thread_runtime().block_on(async {
             let opened = crate::store::Store::open(store).await?;
             Ok::<_, anyhow::Error>((opened.lessons().await?.len(), opened.traces().await?.len()))
         });
         match result {
-            Ok((lessons, traces)) => super::say(&format!("  {lessons} lessons, {traces} traces")),
+            Ok((lessons, traces)) => say(&format!("  {lessons} lessons, {traces} traces")),
             Err(error) => {
                 healthy = false;
-                super::say(&format!("  cannot open: {error:#}"));
+                say(&format!("  cannot open: {error:#}"));
             }
         }
     } else {
-        super::say("  not created yet: `lore serve` or `lore lessons import` creates it");
+        say("  not created yet: `lore serve` or `lore lessons import` creates it");
     }
+    // What is missing was said above, with what to do: an unhealthy setup is a finding, not an
+    // error.
     if healthy {
-        super::say("all good");
-        ExitCode::SUCCESS
+        say("all good");
+        Ok(ExitCode::SUCCESS)
     } else {
-        ExitCode::from(1)
+        Ok(ExitCode::from(EXIT_FINDINGS))
     }
 }

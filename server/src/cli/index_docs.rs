@@ -3,9 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
 
+use super::common::{runtime, say, warn};
 use crate::docs::index::{self, DEFAULT_PACKAGES};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 
 #[derive(Debug, Args)]
 pub struct IndexDocsArgs {
@@ -26,7 +29,7 @@ pub struct IndexDocsArgs {
     pub dry_run: bool,
 }
 
-pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
+pub fn run(args: &IndexDocsArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
     let explicit = !args.packages.is_empty();
     let wanted: Vec<String> = if explicit {
         args.packages.clone()
@@ -36,25 +39,16 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
             .map(|name| name.to_string())
             .collect()
     };
-    let located = match index::locate_packages(&args.python, &wanted) {
-        Ok(located) => located,
-        Err(error) => {
-            super::warn(&format!("lore: {error}"));
-            return ExitCode::from(2);
-        }
-    };
+    let located = index::locate_packages(&args.python, &wanted).map_err(anyhow::Error::msg)?;
     let mut packages = Vec::new();
     for (name, location) in located {
         match location {
             Some(path) => packages.push((name, path)),
-            None if explicit => {
-                super::warn(&format!(
-                    "lore: package `{name}` is not installed for {}",
-                    args.python.display()
-                ));
-                return ExitCode::from(2);
-            }
-            None => super::warn(&format!("lore: {name} is not installed; skipped")),
+            None if explicit => anyhow::bail!(
+                "package `{name}` is not installed for {}",
+                args.python.display()
+            ),
+            None => warn(&format!("lore: {name} is not installed; skipped")),
         }
     }
     let mut doc_dirs = Vec::new();
@@ -64,14 +58,12 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
             None => ("docs".to_string(), PathBuf::from(dir)),
         };
         if !path.is_dir() {
-            super::warn(&format!("lore: {}: not a folder", path.display()));
-            return ExitCode::from(2);
+            anyhow::bail!("{}: not a folder", path.display());
         }
         doc_dirs.push((path, library));
     }
     if packages.is_empty() && doc_dirs.is_empty() {
-        super::warn("lore: nothing to index");
-        return ExitCode::from(2);
+        anyhow::bail!("nothing to index");
     }
     let python = (!args.no_import).then_some(args.python.as_path());
     if args.dry_run {
@@ -80,14 +72,14 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
         for (name, root) in &packages {
             let (chunks, problems) = index::harvest_package(name, root, python);
             for problem in &problems {
-                super::warn(&format!("lore: {problem}"));
+                warn(&format!("lore: {problem}"));
             }
             let objects = chunks
                 .iter()
                 .filter(|chunk| chunk.id.ends_with("#0"))
                 .count();
             let characters: usize = chunks.iter().map(|chunk| chunk.text.len()).sum();
-            super::say(&format!(
+            say(&format!(
                 "{name:<12} {:>7} chunks from {objects:>6} documented objects, {:>5} chars per chunk; {} problems",
                 chunks.len(),
                 characters / chunks.len().max(1),
@@ -95,16 +87,14 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
             ));
             total += chunks.len();
         }
-        super::say(&format!(
+        say(&format!(
             "{total} chunks; harvest {:.1}s",
             started.elapsed().as_secs_f64()
         ));
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
-        super::warn("lore: the embedding model is needed to index docs: run `lore doctor`");
-        return ExitCode::from(2);
-    };
+    let embedder = load_embedder(EmbedderChoice::Model)
+        .context("the embedding model is needed to index docs: run `lore doctor`")?;
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -124,11 +114,7 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
             bar.set_position(done as u64);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let result = runtime.block_on(async {
+    let result = runtime().block_on(async {
         let store = crate::store::Store::open(store_path).await?;
         index::index(
             &store,
@@ -143,35 +129,29 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> ExitCode {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    match result {
-        Ok(report) => {
-            for problem in &report.problems {
-                super::warn(&format!("lore: {problem}"));
-            }
-            for (library, count) in &report.chunks_per_library {
-                super::say(&format!("{library:<12} {count:>7} chunks"));
-            }
-            let rate = if report.embed_time.as_secs_f64() > 0.0 {
-                report.embedded as f64 / report.embed_time.as_secs_f64()
-            } else {
-                0.0
-            };
-            super::say(&format!(
-                "{} chunks; {} embedded ({rate:.1}/s), {} removed, {} unchanged; harvest {:.1}s, total {:.1}s",
-                report.total_chunks,
-                report.embedded,
-                report.removed,
-                report.total_chunks - report.embedded,
-                report.harvest_time.as_secs_f64(),
-                report.total_time.as_secs_f64()
-            ));
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            super::warn(&format!(
-                "lore: indexing failed: {error:#}; the previous docs table is unchanged"
-            ));
-            ExitCode::from(2)
-        }
+    // Stale rows are removed only after every new row is written, so a failure keeps the table.
+    let report = result.map_err(|error| {
+        anyhow::anyhow!("indexing failed: {error:#}; the previous docs table is unchanged")
+    })?;
+    for problem in &report.problems {
+        warn(&format!("lore: {problem}"));
     }
+    for (library, count) in &report.chunks_per_library {
+        say(&format!("{library:<12} {count:>7} chunks"));
+    }
+    let rate = if report.embed_time.as_secs_f64() > 0.0 {
+        report.embedded as f64 / report.embed_time.as_secs_f64()
+    } else {
+        0.0
+    };
+    say(&format!(
+        "{} chunks; {} embedded ({rate:.1}/s), {} removed, {} unchanged; harvest {:.1}s, total {:.1}s",
+        report.total_chunks,
+        report.embedded,
+        report.removed,
+        report.total_chunks - report.embedded,
+        report.harvest_time.as_secs_f64(),
+        report.total_time.as_secs_f64()
+    ));
+    Ok(ExitCode::SUCCESS)
 }

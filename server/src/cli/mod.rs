@@ -1,10 +1,14 @@
-//! The command line: `lore serve | check | lessons | traces | doctor`, one engine behind all.
+//! The command line: `lore serve | check | lessons | traces | doctor | index-docs | eval | mcp |
+//! context | search`, one engine behind all.
+//!
+//! Every subcommand returns `anyhow::Result<ExitCode>`: `Ok` with its exit code (0, or 1 when it
+//! found something to report), or an error with its context, which [`run`] reports once.
 
 mod check;
+mod common;
 mod context;
 mod doctor;
 mod eval;
-mod eval_hints;
 mod index_docs;
 mod lessons;
 mod search;
@@ -14,9 +18,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
 
-use crate::embeddings::{Embedder, FakeEmbedder, ModelEmbedder, ModelSettings};
+use self::common::{EXIT_ERROR, runtime, warn};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -66,38 +72,19 @@ pub struct ServeArgs {
     pub embedder: EmbedderChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EmbedderChoice {
-    Model,
-    Fake,
-    None,
-}
-
-/// Builds the chosen embedder; the model's failure is logged and gives `None`.
-pub fn load_embedder(choice: EmbedderChoice) -> Option<Arc<dyn Embedder>> {
-    match choice {
-        EmbedderChoice::Model => match ModelEmbedder::load(&ModelSettings::from_env()) {
-            Ok(model) => Some(Arc::new(model)),
-            Err(error) => {
-                tracing::error!(
-                    "embedding model unavailable ({error}); lessons and traces are stored without embeddings"
-                );
-                None
-            }
-        },
-        EmbedderChoice::Fake => Some(Arc::new(FakeEmbedder::default())),
-        EmbedderChoice::None => None,
+/// Runs the command and reports its error, if any, as `lore: <context>: <cause>` with exit
+/// code 2: the one place where a command's failure reaches the user.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(exit_code) => exit_code,
+        Err(error) => {
+            warn(&format!("lore: {error:#}"));
+            ExitCode::from(EXIT_ERROR)
+        }
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts")
-}
-
-pub fn run(cli: Cli) -> ExitCode {
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = crate::config::resolve_store(cli.store.as_deref().and_then(|path| path.to_str()));
     match cli.command {
         Command::Serve(args) => {
@@ -115,7 +102,7 @@ pub fn run(cli: Cli) -> ExitCode {
             // After `exit`, a read of stdin is still pending on a blocking thread until the
             // client closes the pipe; give the other tasks (trace writes) a moment, not that.
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => check::run(&args, &store),
         Command::Lessons(command) => lessons::run(command, &store),
@@ -125,24 +112,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Search(args) => search::run(&args, &store),
         Command::Context(args) => context::run(&args, &store),
         Command::Eval(command) => eval::run(command, &store),
-        Command::Mcp => match runtime().block_on(crate::mcp::serve(&store)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                warn(&format!("lore: mcp: {error:#}"));
-                ExitCode::from(2)
-            }
-        },
+        Command::Mcp => {
+            let embedder = load_embedder(EmbedderChoice::Model)
+                .context("the embedding model is unavailable: run `lore doctor`")
+                .context("mcp")?;
+            runtime()
+                .block_on(crate::mcp::serve(&store, embedder))
+                .context("mcp")?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
-}
-
-/// Prints a line to stdout (the CLI's output channel).
-#[allow(clippy::print_stdout)]
-pub(crate) fn say(line: &str) {
-    println!("{line}");
-}
-
-/// Prints a line to stderr (errors and notes).
-#[allow(clippy::print_stderr)]
-pub(crate) fn warn(line: &str) {
-    eprintln!("{line}");
 }

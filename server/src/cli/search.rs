@@ -3,7 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Args;
+
+use super::common::{runtime, say};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -14,55 +18,46 @@ pub struct SearchArgs {
     pub json: bool,
 }
 
-pub fn run(args: &SearchArgs, store_path: &Path) -> ExitCode {
+pub fn run(args: &SearchArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
     if args.query.trim().is_empty() {
-        super::warn("lore: the query is empty");
-        return ExitCode::from(2);
+        anyhow::bail!("the query is empty");
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
-        super::warn("lore: the embedding model is needed to search: run `lore doctor`");
-        return ExitCode::from(2);
-    };
-    let result = super::runtime().block_on(async {
-        // Syncs the packs first, so a new store has its lessons embedded.
-        let open = crate::memory::open(store_path, embedder.as_ref()).await?;
-        let lessons: Vec<crate::lessons::Lesson> = open
-            .lessons
-            .values()
-            .map(|lesson| (**lesson).clone())
-            .collect();
-        crate::retrieval::search(
-            &open.store,
-            embedder.as_ref(),
-            &lessons,
-            &args.query,
-            args.limit.max(1),
-        )
-        .await
-    });
-    match result {
-        Ok(items) => {
-            if args.json {
-                super::say(&serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into()));
-            } else {
-                for item in &items {
-                    let first_line = item
-                        .text
-                        .lines()
-                        .map(str::trim)
-                        .find(|line| !line.is_empty() && *line != item.title)
-                        .unwrap_or("");
-                    super::say(&format!(
-                        "{:.4}  {:<7} {}\n         {}",
-                        item.score, item.kind, item.title, first_line
-                    ));
-                }
-            }
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            super::warn(&format!("lore: search failed: {error:#}"));
-            ExitCode::from(2)
+    let embedder = load_embedder(EmbedderChoice::Model)
+        .context("the embedding model is needed to search: run `lore doctor`")?;
+    let items = runtime()
+        .block_on(async {
+            // Syncs the packs first, so a new store has its lessons embedded.
+            let open = crate::memory::open(store_path, embedder.as_ref()).await?;
+            let lessons: Vec<crate::lessons::Lesson> = open
+                .lessons
+                .values()
+                .map(|lesson| (**lesson).clone())
+                .collect();
+            crate::retrieval::search(
+                &open.store,
+                embedder.as_ref(),
+                &lessons,
+                &args.query,
+                args.limit.max(1),
+            )
+            .await
+        })
+        .context("search failed")?;
+    if args.json {
+        say(&serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into()));
+    } else {
+        for item in &items {
+            let first_line = item
+                .text
+                .lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty() && *line != item.title)
+                .unwrap_or("");
+            say(&format!(
+                "{:.4}  {:<7} {}\n         {}",
+                item.score, item.kind, item.title, first_line
+            ));
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
 use serde::Serialize;
 
+use super::common::{current_thread_runtime, runtime, say, warn};
+use crate::embeddings::{EmbedderChoice, load_embedder};
 use crate::traces::Trace;
 
 #[derive(Debug, Subcommand)]
@@ -45,7 +48,7 @@ fn rfc3339(time_ms: i64) -> String {
     humantime::format_rfc3339_millis(time).to_string()
 }
 
-pub fn run(command: TracesCommand, store: &Path) -> ExitCode {
+pub fn run(command: TracesCommand, store: &Path) -> anyhow::Result<ExitCode> {
     match command {
         TracesCommand::List { json } => list(json, store),
         TracesCommand::Import { file } => import(&file, store),
@@ -53,85 +56,52 @@ pub fn run(command: TracesCommand, store: &Path) -> ExitCode {
 }
 
 /// Embeds and appends every good report; bad lines are named and skipped.
-fn import(file: &Path, store: &Path) -> ExitCode {
+fn import(file: &Path, store: &Path) -> anyhow::Result<ExitCode> {
     let text = if file == Path::new("-") {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
     } else {
         std::fs::read_to_string(file)
-    };
-    let text = match text {
-        Ok(text) => text,
-        Err(error) => {
-            super::warn(&format!("lore: {}: {error}", file.display()));
-            return ExitCode::from(2);
-        }
-    };
+    }
+    .with_context(|| file.display().to_string())?;
     let (reports, problems) = crate::traces::experience::parse_lines(&text);
     for problem in &problems {
-        super::warn(&format!("lore: {}: {problem}; skipped", file.display()));
+        warn(&format!("lore: {}: {problem}; skipped", file.display()));
     }
     if reports.is_empty() {
-        super::warn(&format!(
-            "lore: {}: no experience to import",
-            file.display()
-        ));
-        return ExitCode::from(2);
+        anyhow::bail!("{}: no experience to import", file.display());
     }
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
-        super::warn("lore: the embedding model is needed to import experience: run `lore doctor`");
-        return ExitCode::from(2);
-    };
+    let embedder = load_embedder(EmbedderChoice::Model)
+        .context("the embedding model is needed to import experience: run `lore doctor`")?;
     let traces: Vec<Trace> = reports.into_iter().map(|r| r.into_trace()).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
-    let result = runtime.block_on(async {
-        let opened = crate::store::Store::open(store).await?;
-        for batch in traces.chunks(64) {
-            let texts: Vec<String> = batch.iter().map(Trace::embedding_text).collect();
-            let vectors = embedder.embed(&texts)?;
-            opened
-                .write_traces(batch, &vectors, embedder.model_name())
-                .await?;
-        }
-        opened.compact_traces().await?;
-        anyhow::Ok(())
-    });
-    match result {
-        Ok(()) => {
-            super::say(&format!(
-                "imported {} experience reports into {} ({} lines skipped)",
-                traces.len(),
-                store.display(),
-                problems.len()
-            ));
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            super::warn(&format!("lore: import failed: {error:#}"));
-            ExitCode::from(2)
-        }
-    }
+    runtime()
+        .block_on(async {
+            let opened = crate::store::Store::open(store).await?;
+            for batch in traces.chunks(64) {
+                let texts: Vec<String> = batch.iter().map(Trace::embedding_text).collect();
+                let vectors = embedder.embed(&texts)?;
+                opened
+                    .write_traces(batch, &vectors, embedder.model_name())
+                    .await?;
+            }
+            opened.compact_traces().await?;
+            anyhow::Ok(())
+        })
+        .context("import failed")?;
+    say(&format!(
+        "imported {} experience reports into {} ({} lines skipped)",
+        traces.len(),
+        store.display(),
+        problems.len()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
-fn list(json: bool, store: &Path) -> ExitCode {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("the tokio runtime starts");
+fn list(json: bool, store: &Path) -> anyhow::Result<ExitCode> {
     let traces: Vec<Trace> = if store.exists() {
-        match runtime.block_on(async { crate::store::Store::open(store).await?.traces().await }) {
-            Ok(traces) => traces,
-            Err(error) => {
-                super::warn(&format!(
-                    "lore: cannot read traces from {}: {error:#}",
-                    store.display()
-                ));
-                return ExitCode::from(2);
-            }
-        }
+        current_thread_runtime()
+            .block_on(async { crate::store::Store::open(store).await?.traces().await })
+            .with_context(|| format!("cannot read traces from {}", store.display()))?
     } else {
         Vec::new()
     };
@@ -153,10 +123,10 @@ fn list(json: bool, store: &Path) -> ExitCode {
                 note: &trace.note,
             })
             .collect();
-        super::say(&serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into()));
+        say(&serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into()));
     } else {
         for trace in &traces {
-            super::say(&format!(
+            say(&format!(
                 "{}  {:<14} {:<40} {}",
                 rfc3339(trace.time_ms),
                 trace.outcome.as_str(),
@@ -164,7 +134,7 @@ fn list(json: bool, store: &Path) -> ExitCode {
                 trace.file
             ));
         }
-        super::warn(&format!("{} traces", traces.len()));
+        warn(&format!("{} traces", traces.len()));
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

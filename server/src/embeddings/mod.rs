@@ -1,8 +1,11 @@
-//! Text embeddings: the `Embedder` trait, the local fastembed model, and a fake for tests.
+//! Text embeddings: the `Embedder` trait, the local fastembed model, a fake for tests, and the
+//! choice between them that the commands offer.
 
+mod choice;
 mod fake;
 mod model;
 
+pub use choice::{EmbedderChoice, load_embedder};
 pub use fake::FakeEmbedder;
 pub use model::{ModelEmbedder, ModelLocation, ModelSettings, data_dir};
 

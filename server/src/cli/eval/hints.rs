@@ -4,13 +4,18 @@
 //! without a trigger, as the server scores them; the report gives, per threshold, the share of
 //! regions and of solutions that would show a hint.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::Args;
 
+use super::dataset::{self, split_prompt};
 use crate::analysis::{imports, parse};
+use crate::cli::common::say;
+use crate::embeddings::{Embedder, EmbedderChoice, load_embedder};
 use crate::retrieval::hints::{self, HintModel};
 
 #[derive(Debug, Args)]
@@ -27,12 +32,7 @@ const THRESHOLDS: [f32; 7] = [0.55, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8];
 
 /// Best hint score of every region of `solution` (after the problem's `code`, whose imports
 /// decide which lessons apply).
-fn scores(
-    model: &HintModel,
-    embedder: &dyn crate::embeddings::Embedder,
-    code: &str,
-    solution: &str,
-) -> Vec<f32> {
+fn scores(model: &HintModel, embedder: &dyn Embedder, code: &str, solution: &str) -> Vec<f32> {
     let text = format!("{code}\n{solution}\n");
     let tree = parse::parse(&text, None);
     let imported: Vec<String> = imports::imports(&tree, &text).modules.into_iter().collect();
@@ -56,19 +56,6 @@ fn scores(
             model
                 .best(vector, &imported)
                 .map_or(0.0, |(_, score)| score)
-        })
-        .collect()
-}
-
-fn read_lines(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(number, line)| {
-            serde_json::from_str(line)
-                .map_err(|error| format!("{}:{}: {error}", path.display(), number + 1))
         })
         .collect()
 }
@@ -97,38 +84,21 @@ fn rates(solutions: &[Vec<f32>]) -> Vec<(f32, f64, f64)> {
         .collect()
 }
 
-pub fn run(args: HintsArgs) -> ExitCode {
-    let problems = match read_lines(&args.data) {
-        Ok(problems) => problems,
-        Err(error) => {
-            super::warn(&format!("lore: {error}"));
-            return ExitCode::from(2);
-        }
+pub fn run(args: &HintsArgs) -> anyhow::Result<ExitCode> {
+    let problems = dataset::read_json_lines(&args.data, "problem")?;
+    let attempts = match &args.attempts {
+        Some(path) => dataset::read_json_lines(path, "attempt")?,
+        None => Vec::new(),
     };
-    let attempts = match args.attempts.as_ref().map(read_lines).transpose() {
-        Ok(attempts) => attempts.unwrap_or_default(),
-        Err(error) => {
-            super::warn(&format!("lore: {error}"));
-            return ExitCode::from(2);
-        }
-    };
-    let Some(embedder) = super::load_embedder(super::EmbedderChoice::Model) else {
-        super::warn("lore: the embedding model is needed: run `lore doctor`");
-        return ExitCode::from(2);
-    };
+    let embedder = load_embedder(EmbedderChoice::Model)
+        .context("the embedding model is needed: run `lore doctor`")?;
     let (lessons, _) = crate::lessons::builtin_lessons();
-    let model = match HintModel::new(lessons.into_iter().map(Arc::new), embedder.as_ref()) {
-        Ok(model) => model,
-        Err(error) => {
-            super::warn(&format!("lore: {error:#}"));
-            return ExitCode::from(2);
-        }
-    };
-    let mut code_of = std::collections::HashMap::new();
+    let model = HintModel::new(lessons.into_iter().map(Arc::new), embedder.as_ref())?;
+    let mut code_of = HashMap::new();
     let mut references = Vec::new();
     for problem in &problems {
         let prompt = problem["prompt"].as_str().unwrap_or("");
-        let (_, code) = super::eval::split_prompt(prompt);
+        let (_, code) = split_prompt(prompt);
         let reference = problem["reference_code"].as_str().unwrap_or("");
         references.push(scores(&model, embedder.as_ref(), &code, reference));
         code_of.insert(
@@ -154,23 +124,24 @@ pub fn run(args: HintsArgs) -> ExitCode {
             failing.push(scored)
         }
     }
-    super::say(&format!(
+    say(&format!(
         "threshold  reference regions / solutions ({})  failing attempts ({})  passing attempts ({})",
         references.len(),
         failing.len(),
         passing.len()
     ));
-    let (r, f, p) = (rates(&references), rates(&failing), rates(&passing));
+    let (reference_rates, failing_rates, passing_rates) =
+        (rates(&references), rates(&failing), rates(&passing));
     for index in 0..THRESHOLDS.len() {
-        super::say(&format!(
+        say(&format!(
             "{:>9.2}  {:>8.2}% / {:>6.2}%                {:>8.2}%              {:>8.2}%",
-            r[index].0,
-            100.0 * r[index].1,
-            100.0 * r[index].2,
-            100.0 * f[index].2,
-            100.0 * p[index].2,
+            reference_rates[index].0,
+            100.0 * reference_rates[index].1,
+            100.0 * reference_rates[index].2,
+            100.0 * failing_rates[index].2,
+            100.0 * passing_rates[index].2,
         ));
     }
-    super::say(&format!("default threshold: {}", hints::DEFAULT_THRESHOLD));
-    ExitCode::SUCCESS
+    say(&format!("default threshold: {}", hints::DEFAULT_THRESHOLD));
+    Ok(ExitCode::SUCCESS)
 }
