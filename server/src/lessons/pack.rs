@@ -420,7 +420,7 @@ good = "x"
     }
 
     #[test]
-    fn every_builtin_query_file_belongs_to_one_lesson() {
+    fn every_builtin_query_file_belongs_to_its_lesson() {
         let mut used: Vec<String> = Vec::new();
         for (name, text) in BUILTIN_PACKS {
             let table: toml::Table = text.parse().unwrap();
@@ -434,15 +434,15 @@ good = "x"
                 }
             }
         }
-        let mut files: Vec<String> = BUILTIN_QUERIES
+        // A lesson naming a missing file is a pack problem (`builtin_packs_parse_without_problems`).
+        let orphans: Vec<&str> = BUILTIN_QUERIES
             .iter()
-            .map(|(path, _)| path.to_string())
+            .map(|(path, _)| *path)
+            .filter(|path| !used.iter().any(|used| used == path))
             .collect();
-        used.sort();
-        files.sort();
-        assert_eq!(
-            used, files,
-            "query files without a lesson, or lessons without a file"
+        assert!(
+            orphans.is_empty(),
+            "query files no lesson names: {orphans:?}"
         );
     }
 }
