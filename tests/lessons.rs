@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use lore::analysis::matcher::apply_fixes;
+use lore::analysis::fix::apply_fixes;
 use lore::analysis::{Matcher, parse};
 
 fn fires(matcher: &Matcher, id: &str, code: &str) -> usize {

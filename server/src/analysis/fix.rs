@@ -1,4 +1,9 @@
-//! Fix templates: `{capture}` placeholders filled with the text of the matched nodes.
+//! Fixes: templates whose `{capture}` placeholders are filled with the text of the matched
+//! nodes, and applying the rendered edits of findings to a text.
+
+use std::ops::Range;
+
+use super::findings::Finding;
 
 /// Checks that braces balance and placeholders are plain capture names.
 pub fn check_template(template: &str) -> Result<(), String> {
@@ -46,9 +51,24 @@ pub fn render(template: &str, lookup: impl Fn(&str) -> Option<String>) -> Result
     Ok(out)
 }
 
+/// Applies every fix of `findings` that `choose` accepts (non-overlapping ones in one pass).
+pub fn apply_fixes(text: &str, findings: &[Finding], choose: impl Fn(&Finding) -> bool) -> String {
+    let edits: Vec<(Range<usize>, String)> = findings
+        .iter()
+        .filter(|finding| choose(finding))
+        .filter_map(|finding| {
+            finding
+                .fix
+                .as_ref()
+                .map(|edit| (edit.range.clone(), edit.replacement.clone()))
+        })
+        .collect();
+    apply_edits(text, &edits)
+}
+
 /// Applies non-overlapping byte-range replacements to `text`.
-pub fn apply_edits(text: &str, edits: &[(std::ops::Range<usize>, String)]) -> String {
-    let mut sorted: Vec<&(std::ops::Range<usize>, String)> = edits.iter().collect();
+pub fn apply_edits(text: &str, edits: &[(Range<usize>, String)]) -> String {
+    let mut sorted: Vec<&(Range<usize>, String)> = edits.iter().collect();
     sorted.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
     let mut out = text.to_string();
     let mut last_start = usize::MAX;

@@ -13,6 +13,8 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 use tree_sitter::{CaptureQuantifier, Node, Query, Tree};
 
+use super::query_syntax::{self, Predicate, PredicateArg};
+
 /// One top-level pattern of a query source, with the literal sets that gate it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternWords {
@@ -34,50 +36,44 @@ pub struct WordSet {
 /// Splits a query source into its top-level patterns and reads the literal sets of each; `None`
 /// when the source is not understood (such a lesson is simply never gated).
 pub fn patterns(source: &str) -> Option<Vec<PatternWords>> {
-    let tokens = tokenize(source)?;
-    let mut parser = Parser { tokens, at: 0 };
-    let mut patterns = Vec::new();
-    while parser.at < parser.tokens.len() {
-        let start = parser.tokens[parser.at].span.start;
-        let item = parser.item()?;
-        if matches!(item.expr, Expr::Predicate { .. }) {
-            // A predicate outside any pattern: not a shape we gate.
-            return None;
-        }
-        let end = parser.tokens[parser.at - 1].span.end;
-        let captures = mandatory_captures(&item);
-        let mut predicates = Vec::new();
-        collect_predicates(&item, &mut predicates);
-        let mut levels = Vec::new();
-        capture_levels(&item, 0, &mut levels);
-        let sets = predicates
-            .into_iter()
-            .filter_map(|(name, args)| word_set(&name, &args))
-            .filter(|set| captures.contains(&set.capture))
-            .map(|mut set| {
-                set.level = levels
-                    .iter()
-                    .filter(|(name, _)| *name == set.capture)
-                    .map(|(_, level)| *level)
-                    .max()
-                    .unwrap_or(0);
-                set
+    let patterns = query_syntax::patterns(source)?;
+    Some(
+        patterns
+            .iter()
+            .map(|pattern| {
+                let captures = pattern.mandatory_captures();
+                let levels = pattern.capture_levels();
+                let sets = pattern
+                    .predicates()
+                    .into_iter()
+                    .filter_map(word_set)
+                    .filter(|set| captures.contains(&set.capture))
+                    .map(|mut set| {
+                        set.level = levels
+                            .iter()
+                            .filter(|(name, _)| *name == set.capture)
+                            .map(|(_, level)| *level)
+                            .max()
+                            .unwrap_or(0);
+                        set
+                    })
+                    .collect();
+                PatternWords {
+                    span: pattern.span.clone(),
+                    sets,
+                }
             })
-            .collect();
-        patterns.push(PatternWords {
-            span: start..end,
-            sets,
-        });
-    }
-    Some(patterns)
+            .collect(),
+    )
 }
 
 /// A predicate's literal set, when it is `#eq?` or `#any-of?` of a capture against plain strings.
-fn word_set(name: &str, args: &[Arg]) -> Option<WordSet> {
+fn word_set(predicate: Predicate) -> Option<WordSet> {
+    let Predicate { name, args } = predicate;
     if name != "eq?" && name != "any-of?" {
         return None;
     }
-    let (Arg::Capture(capture), rest) = args.split_first()? else {
+    let (PredicateArg::Capture(capture), rest) = args.split_first()? else {
         return None;
     };
     if rest.is_empty() || (name == "eq?" && rest.len() != 1) {
@@ -86,7 +82,7 @@ fn word_set(name: &str, args: &[Arg]) -> Option<WordSet> {
     let words = rest
         .iter()
         .map(|arg| match arg {
-            Arg::Str(Some(word)) if !word.is_empty() => Some(word.clone()),
+            PredicateArg::Str(Some(word)) if !word.is_empty() => Some(word.clone()),
             _ => None,
         })
         .collect::<Option<Vec<_>>>()?;
@@ -116,14 +112,14 @@ pub struct Gates {
 const BYTES_PER_OCCURRENCE: usize = 256;
 
 impl Gates {
-    /// Gates for `query`, compiled from `source` whose patterns `analysed` describes. Literal sets
-    /// are kept only for captures that tree-sitter itself says every match makes.
-    pub fn new(query: &Query, analysed: &[PatternWords]) -> Option<Gates> {
+    /// Gates for `query`, whose source's patterns `patterns` read as `source_patterns`. Literal
+    /// sets are kept only for captures that tree-sitter itself says every match makes.
+    pub fn new(query: &Query, source_patterns: &[PatternWords]) -> Option<Gates> {
         let mut words: Vec<String> = Vec::new();
         let mut patterns = Vec::with_capacity(query.pattern_count());
         for index in 0..query.pattern_count() {
             let start = query.start_byte_for_pattern(index);
-            let described = analysed
+            let described = source_patterns
                 .iter()
                 .find(|pattern| pattern.span.start <= start && start < pattern.span.end);
             let quantifiers = query.capture_quantifiers(index);
@@ -310,7 +306,7 @@ fn identifier_char(c: char) -> bool {
 }
 
 /// Whether `text[start..end]` (equal to `word`) is not part of a longer identifier: a node whose
-/// text is `word` is a whole token, so its neighbours cannot continue it.
+/// text is `word` is a whole token, so its neighbors cannot continue it.
 fn whole_word(text: &str, start: usize, end: usize, word: &str) -> bool {
     let starts_identifier = word.chars().next().is_some_and(identifier_char);
     let ends_identifier = word.chars().next_back().is_some_and(identifier_char);
@@ -320,290 +316,6 @@ fn whole_word(text: &str, start: usize, end: usize, word: &str) -> bool {
             .next_back()
             .is_some_and(identifier_char)
         || ends_identifier && text[end..].chars().next().is_some_and(identifier_char))
-}
-
-// ---- a small reader of the tree-sitter query language -------------------------------------
-
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    Open(char),
-    Close(char),
-    /// A string; `None` when it holds escapes we do not read.
-    Str(Option<String>),
-    Capture(String),
-    Predicate(String),
-    Quantifier(char),
-    /// Node names, fields (`name:`), `_`, `.`, `!field`.
-    Word,
-}
-
-#[derive(Debug)]
-struct Spanned {
-    token: Token,
-    span: Range<usize>,
-}
-
-fn tokenize(source: &str) -> Option<Vec<Spanned>> {
-    let bytes = source.as_bytes();
-    let mut tokens = Vec::new();
-    let mut at = 0;
-    let name_char =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'?' | b'!');
-    while at < bytes.len() {
-        let start = at;
-        let token = match bytes[at] {
-            b if b.is_ascii_whitespace() => {
-                at += 1;
-                continue;
-            }
-            b';' => {
-                while at < bytes.len() && bytes[at] != b'\n' {
-                    at += 1;
-                }
-                continue;
-            }
-            b'(' | b'[' => {
-                at += 1;
-                Token::Open(bytes[start] as char)
-            }
-            b')' | b']' => {
-                at += 1;
-                Token::Close(bytes[start] as char)
-            }
-            b'?' | b'*' | b'+' => {
-                at += 1;
-                Token::Quantifier(bytes[start] as char)
-            }
-            b'"' => {
-                at += 1;
-                let mut plain = true;
-                while at < bytes.len() && bytes[at] != b'"' {
-                    if bytes[at] == b'\\' {
-                        plain = false;
-                        at += 1;
-                    }
-                    at += 1;
-                }
-                if at >= bytes.len() {
-                    return None;
-                }
-                at += 1;
-                Token::Str(plain.then(|| source[start + 1..at - 1].to_string()))
-            }
-            b'@' | b'#' => {
-                at += 1;
-                while at < bytes.len() && name_char(bytes[at]) {
-                    at += 1;
-                }
-                let name = source[start + 1..at].to_string();
-                if bytes[start] == b'@' {
-                    Token::Capture(name)
-                } else {
-                    Token::Predicate(name)
-                }
-            }
-            _ => {
-                while at < bytes.len()
-                    && !bytes[at].is_ascii_whitespace()
-                    && !matches!(bytes[at], b'(' | b')' | b'[' | b']' | b'"' | b'@' | b';')
-                {
-                    at += 1;
-                }
-                // A quantifier may follow a bare word such as `_` or a node name directly.
-                while at > start + 1 && matches!(bytes[at - 1], b'?' | b'*' | b'+') {
-                    at -= 1;
-                }
-                if at == start {
-                    return None;
-                }
-                Token::Word
-            }
-        };
-        tokens.push(Spanned {
-            token,
-            span: start..at,
-        });
-    }
-    Some(tokens)
-}
-
-#[derive(Debug)]
-enum Arg {
-    Capture(String),
-    Str(Option<String>),
-}
-
-#[derive(Debug)]
-enum Expr {
-    /// `( ... )` (a node when it starts with a node name or `_`, else a group of siblings) or
-    /// `[ ... ]` (an alternation).
-    Group {
-        alternation: bool,
-        node: bool,
-        items: Vec<Item>,
-    },
-    Predicate {
-        name: String,
-        args: Vec<Arg>,
-    },
-    /// A string (anonymous node) or a bare word.
-    Leaf,
-}
-
-#[derive(Debug)]
-struct Item {
-    expr: Expr,
-    quantifier: Option<char>,
-    captures: Vec<String>,
-}
-
-struct Parser {
-    tokens: Vec<Spanned>,
-    at: usize,
-}
-
-impl Parser {
-    fn next(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.at)?.token.clone();
-        self.at += 1;
-        Some(token)
-    }
-
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.at).map(|spanned| &spanned.token)
-    }
-
-    fn item(&mut self) -> Option<Item> {
-        let expr = match self.next()? {
-            Token::Open('(') if matches!(self.peek(), Some(Token::Predicate(_))) => {
-                let Some(Token::Predicate(name)) = self.next() else {
-                    return None;
-                };
-                let mut args = Vec::new();
-                loop {
-                    match self.next()? {
-                        Token::Close(')') => break,
-                        Token::Capture(name) => args.push(Arg::Capture(name)),
-                        Token::Str(text) => args.push(Arg::Str(text)),
-                        _ => args.push(Arg::Str(None)),
-                    }
-                }
-                return Some(Item {
-                    expr: Expr::Predicate { name, args },
-                    quantifier: None,
-                    captures: Vec::new(),
-                });
-            }
-            Token::Open(open) => {
-                let close = if open == '(' { ')' } else { ']' };
-                let node = open == '(' && matches!(self.peek(), Some(Token::Word));
-                let mut items = Vec::new();
-                loop {
-                    match self.peek()? {
-                        Token::Close(found) if *found == close => {
-                            self.at += 1;
-                            break;
-                        }
-                        Token::Close(_) => return None,
-                        _ => items.push(self.item()?),
-                    }
-                }
-                Expr::Group {
-                    alternation: open == '[',
-                    node,
-                    items,
-                }
-            }
-            Token::Str(_) | Token::Word => Expr::Leaf,
-            Token::Close(_) | Token::Capture(_) | Token::Predicate(_) | Token::Quantifier(_) => {
-                return None;
-            }
-        };
-        let mut quantifier = None;
-        if let Some(Token::Quantifier(q)) = self.peek() {
-            quantifier = Some(*q);
-            self.at += 1;
-        }
-        let mut captures = Vec::new();
-        while let Some(Token::Capture(name)) = self.peek() {
-            captures.push(name.clone());
-            self.at += 1;
-        }
-        Some(Item {
-            expr,
-            quantifier,
-            captures,
-        })
-    }
-}
-
-/// The captures that every match of `item` makes: not under an optional or repeated
-/// quantifier, and in every branch of an alternation.
-fn mandatory_captures(item: &Item) -> Vec<String> {
-    if matches!(item.quantifier, Some('?' | '*')) {
-        return Vec::new();
-    }
-    let mut captures = item.captures.clone();
-    match &item.expr {
-        Expr::Group {
-            alternation: false,
-            items,
-            ..
-        } => captures.extend(items.iter().flat_map(mandatory_captures)),
-        Expr::Group {
-            alternation: true,
-            items,
-            ..
-        } => {
-            let mut branches = items
-                .iter()
-                .filter(|branch| !matches!(branch.expr, Expr::Predicate { .. }))
-                .map(mandatory_captures);
-            if let Some(first) = branches.next() {
-                let common = branches.fold(first, |common, branch| {
-                    common
-                        .into_iter()
-                        .filter(|name| branch.contains(name))
-                        .collect()
-                });
-                captures.extend(common);
-            }
-        }
-        Expr::Predicate { .. } | Expr::Leaf => {}
-    }
-    captures
-}
-
-/// Every capture with the number of nodes between it and the pattern's start (a node pattern
-/// `(call ...)` puts its children one level down; groups and alternations add none).
-fn capture_levels(item: &Item, level: usize, out: &mut Vec<(String, usize)>) {
-    out.extend(item.captures.iter().map(|name| (name.clone(), level)));
-    if let Expr::Group { node, items, .. } = &item.expr {
-        let below = level + usize::from(*node);
-        for child in items {
-            capture_levels(child, below, out);
-        }
-    }
-}
-
-fn collect_predicates(item: &Item, out: &mut Vec<(String, Vec<Arg>)>) {
-    match &item.expr {
-        Expr::Predicate { name, args } => out.push((
-            name.clone(),
-            args.iter()
-                .map(|arg| match arg {
-                    Arg::Capture(name) => Arg::Capture(name.clone()),
-                    Arg::Str(text) => Arg::Str(text.clone()),
-                })
-                .collect(),
-        )),
-        Expr::Group { items, .. } => {
-            for child in items {
-                collect_predicates(child, out);
-            }
-        }
-        Expr::Leaf => {}
-    }
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ pub fn rerun(
             .into_iter()
             .filter(|finding| finding.range.start >= span.start && finding.range.end <= span.end),
     );
-    super::matcher::sort_findings(&mut findings);
+    super::findings::sort_findings(&mut findings);
     findings
 }
 

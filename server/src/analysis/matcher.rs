@@ -1,6 +1,6 @@
 //! The structural matcher: every active lesson's trigger query compiled into one tree-sitter
-//! query, run in one pass over a file's tree (for `lore check`, rare lessons in a second query
-//! that runs only around their words).
+//! query, run in one pass over a file's tree. `lore check` builds it in two parts instead
+//! (`gated_matcher.rs`): rare lessons go into a second query that runs only around their words.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use tree_sitter::{Query, QueryCursor, StreamingIterator, Tree};
 
-use super::gates::{self, Gates};
+use super::findings::{Finding, FixEdit, sort_findings};
+use super::gates::{Gates, PatternWords};
 use super::{fix, imports, parse, predicates, suppression};
 use crate::lessons::Lesson;
 
@@ -17,28 +18,6 @@ use crate::lessons::Lesson;
 pub struct MatcherProblem {
     pub lesson_id: String,
     pub message: String,
-}
-
-/// The replacement a lesson's fix template gives for one finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FixEdit {
-    pub range: Range<usize>,
-    pub replacement: String,
-}
-
-/// One place where a lesson applies.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub lesson: Arc<Lesson>,
-    /// Byte range of the `@lesson` capture.
-    pub range: Range<usize>,
-    pub fix: Option<FixEdit>,
-}
-
-impl Finding {
-    pub fn lesson_id(&self) -> &str {
-        &self.lesson.id
-    }
 }
 
 /// All trigger queries, compiled once.
@@ -51,7 +30,7 @@ pub struct Matcher {
 }
 
 /// One compiled query over some of the lessons.
-struct Part {
+pub(super) struct Part {
     query: Query,
     /// For each of the part's lessons, the byte where its patterns start in the part's source.
     pattern_starts: Vec<usize>,
@@ -73,100 +52,28 @@ impl std::fmt::Debug for Matcher {
     }
 }
 
-/// A gated lesson's rarest words may occur at most this often per KiB of the checked text: the
-/// gated query runs once around each occurrence, which on `tests/bench/check_speed.sh` costs
-/// about as much as one pattern's share of the full pass over 20 KiB.
-const GATED_HITS_PER_KIB: f64 = 0.05;
-
 impl Matcher {
     /// Compiles the queries of `lessons` (those without a query are left out) into one query. A
     /// lesson whose query does not compile is reported in `problems()` and skipped; the others
     /// still run.
     pub fn new(lessons: impl IntoIterator<Item = Arc<Lesson>>) -> Matcher {
-        let lessons: Vec<Arc<Lesson>> = lessons
-            .into_iter()
-            .filter(|lesson| lesson.query.is_some())
-            .collect();
+        let lessons = with_queries(lessons);
         let all: Vec<usize> = (0..lessons.len()).collect();
         let (part, problems) = compile(&lessons, all, None);
-        Matcher {
-            parts: part.into_iter().collect(),
-            lessons,
-            problems,
-        }
+        Matcher::from_parts(part.into_iter().collect(), lessons, problems)
     }
 
-    /// Like `new`, for a run over `texts` (and only those): lessons whose every pattern needs a
-    /// word that is rare in `texts` go into a second query that runs only around that word's
-    /// occurrences, and lessons that need a word found nowhere in them are left out. The
-    /// findings are the same as `new` gives; on a large tree they come faster.
-    pub fn for_texts(lessons: impl IntoIterator<Item = Arc<Lesson>>, texts: &[&str]) -> Matcher {
-        Matcher::for_texts_gating(lessons, texts, GATED_HITS_PER_KIB)
-    }
-
-    /// `for_texts`, gating the lessons whose words occur at most `hits_per_kib` times per KiB.
-    pub fn for_texts_gating(
-        lessons: impl IntoIterator<Item = Arc<Lesson>>,
-        texts: &[&str],
-        hits_per_kib: f64,
+    /// A matcher of `parts` compiled over `lessons`, with the problems met compiling them.
+    pub(super) fn from_parts(
+        parts: Vec<Part>,
+        lessons: Vec<Arc<Lesson>>,
+        problems: Vec<MatcherProblem>,
     ) -> Matcher {
-        let lessons: Vec<Arc<Lesson>> = lessons
-            .into_iter()
-            .filter(|lesson| lesson.query.is_some())
-            .collect();
-        let analysed: Vec<Option<Vec<gates::PatternWords>>> = lessons
-            .iter()
-            .map(|lesson| gates::patterns(lesson.query.as_deref().unwrap_or("")))
-            .collect();
-        let rates = word_rates(&analysed, texts);
-        let rate = |set: &gates::WordSet| {
-            set.words
-                .iter()
-                .map(|word| rates.get(word.as_str()).copied().unwrap_or(0.0))
-                .sum::<f64>()
-        };
-        let (mut gated, mut everywhere) = (Vec::new(), Vec::new());
-        for (index, patterns) in analysed.iter().enumerate() {
-            match patterns {
-                // Some word of every pattern occurs nowhere: the lesson cannot match.
-                Some(patterns)
-                    if !patterns.is_empty()
-                        && patterns
-                            .iter()
-                            .all(|pattern| pattern.sets.iter().any(|set| rate(set) == 0.0)) => {}
-                Some(patterns)
-                    if !patterns.is_empty()
-                        && patterns.iter().all(|pattern| {
-                            pattern.sets.iter().any(|set| rate(set) <= hits_per_kib)
-                        }) =>
-                {
-                    gated.push(index)
-                }
-                _ => everywhere.push(index),
-            }
-        }
-        let ((base, mut problems), (gated, gated_problems)) = std::thread::scope(|scope| {
-            let gated = scope.spawn(|| compile(&lessons, gated, Some(&analysed)));
-            let base = compile(&lessons, everywhere, None);
-            (
-                base,
-                gated.join().expect("compiling a query does not panic"),
-            )
-        });
-        problems.extend(gated_problems);
-        problems.sort_by(|a, b| a.lesson_id.cmp(&b.lesson_id));
-        let matcher = Matcher {
-            parts: base.into_iter().chain(gated).collect(),
+        Matcher {
+            parts,
             lessons,
             problems,
-        };
-        tracing::debug!(
-            "{} of {} lessons run everywhere, {} only around their words, the rest nowhere",
-            matcher.lessons().len() - matcher.gated_lessons(),
-            matcher.lessons.len(),
-            matcher.gated_lessons()
-        );
-        matcher
+        }
     }
 
     pub fn problems(&self) -> &[MatcherProblem] {
@@ -331,13 +238,22 @@ impl Part {
     }
 }
 
+/// The lessons that have a trigger query: the only ones a matcher runs.
+pub(super) fn with_queries(lessons: impl IntoIterator<Item = Arc<Lesson>>) -> Vec<Arc<Lesson>> {
+    lessons
+        .into_iter()
+        .filter(|lesson| lesson.query.is_some())
+        .collect()
+}
+
 /// Compiles the lessons at `indices` into one part (none when no lesson is left). A lesson whose
 /// query does not compile is reported and left out; the others are compiled together again.
-/// With `analysed` (every lesson's patterns and words), the part runs only around its words.
-fn compile(
+/// With `lesson_patterns` (every lesson's patterns and words, as `gates::patterns` reads them),
+/// the part runs only around its words.
+pub(super) fn compile(
     lessons: &[Arc<Lesson>],
     mut indices: Vec<usize>,
-    analysed: Option<&[Option<Vec<gates::PatternWords>>]>,
+    lesson_patterns: Option<&[Option<Vec<PatternWords>>]>,
 ) -> (Option<Part>, Vec<MatcherProblem>) {
     let mut problems = Vec::new();
     let language = parse::python();
@@ -348,14 +264,14 @@ fn compile(
         let (source, pattern_starts) = combine(indices.iter().map(|&index| &lessons[index]));
         match Query::new(&language, &source) {
             Ok(query) => {
-                let gates = analysed.and_then(|analysed| {
+                let gates = lesson_patterns.and_then(|lesson_patterns| {
                     // Pattern spans move to where each lesson starts in the combined source.
-                    let patterns: Vec<gates::PatternWords> = indices
+                    let patterns: Vec<PatternWords> = indices
                         .iter()
                         .zip(&pattern_starts)
                         .flat_map(|(&index, &start)| {
-                            analysed[index].iter().flatten().map(move |pattern| {
-                                gates::PatternWords {
+                            lesson_patterns[index].iter().flatten().map(move |pattern| {
+                                PatternWords {
                                     span: pattern.span.start + start..pattern.span.end + start,
                                     sets: pattern.sets.clone(),
                                 }
@@ -410,50 +326,6 @@ fn compile(
     }
 }
 
-/// How often each gating word occurs, per KiB of `texts`.
-fn word_rates<'a>(
-    analysed: &'a [Option<Vec<gates::PatternWords>>],
-    texts: &[&str],
-) -> std::collections::HashMap<&'a str, f64> {
-    let mut words: Vec<&str> = analysed
-        .iter()
-        .flatten()
-        .flatten()
-        .flat_map(|pattern| pattern.sets.iter())
-        .flat_map(|set| set.words.iter().map(String::as_str))
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    let Some(finder) = gates::WordFinder::new(words.iter().map(|word| word.to_string()).collect())
-    else {
-        return Default::default();
-    };
-    // On this thread: the pool is busy parsing the same texts.
-    let mut counts = vec![0usize; words.len()];
-    for text in texts {
-        for (word, _) in finder.hits(text) {
-            counts[word] += 1;
-        }
-    }
-    let kib = texts.iter().map(|text| text.len()).sum::<usize>().max(1) as f64 / 1024.0;
-    words
-        .into_iter()
-        .zip(counts)
-        .map(|(word, count)| (word, count as f64 / kib))
-        .collect()
-}
-
-/// Orders findings by position, then lesson id: the order diagnostics are published in.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (a.range.start, a.range.end, a.lesson_id()).cmp(&(
-            b.range.start,
-            b.range.end,
-            b.lesson_id(),
-        ))
-    });
-}
-
 /// Concatenates the queries, remembering where each lesson's text starts.
 fn combine<'a>(lessons: impl Iterator<Item = &'a Arc<Lesson>>) -> (String, Vec<usize>) {
     let mut source = String::new();
@@ -473,21 +345,6 @@ fn line_text(text: &str, byte: usize) -> &str {
         .map(|i| byte + i)
         .unwrap_or(text.len());
     &text[start..end]
-}
-
-/// Applies every fix of `findings` that `choose` accepts (non-overlapping ones in one pass).
-pub fn apply_fixes(text: &str, findings: &[Finding], choose: impl Fn(&Finding) -> bool) -> String {
-    let edits: Vec<(Range<usize>, String)> = findings
-        .iter()
-        .filter(|finding| choose(finding))
-        .filter_map(|finding| {
-            finding
-                .fix
-                .as_ref()
-                .map(|edit| (edit.range.clone(), edit.replacement.clone()))
-        })
-        .collect();
-    fix::apply_edits(text, &edits)
 }
 
 #[cfg(test)]
@@ -551,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn suppressions_and_requires_are_honoured() {
+    fn suppressions_and_requires_are_honored() {
         let mut needs_pandas = (*lesson("needs-pandas", "(call) @lesson")).clone();
         needs_pandas.requires = vec!["pandas".into()];
         let matcher = Matcher::new([Arc::new(needs_pandas), lesson("call", "(call) @lesson")]);

@@ -229,7 +229,7 @@ fn check_file(
 ) -> Result<Vec<CheckFinding>, String> {
     let mut findings = lessons.matcher.run(&tree, &text, None);
     if fix {
-        let fixed = crate::analysis::matcher::apply_fixes(&text, &findings, |finding| {
+        let fixed = crate::analysis::fix::apply_fixes(&text, &findings, |finding| {
             finding.lesson.fix.as_ref().is_some_and(|f| f.safe)
         });
         if fixed != text {

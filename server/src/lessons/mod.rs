@@ -5,5 +5,5 @@ mod pack;
 mod set;
 
 pub use model::{Fix, Lesson, LessonStatus, Provenance, Severity};
-pub use pack::{PackError, builtin_lessons, parse_pack, read_pack_file};
+pub use pack::{PackError, QueryFiles, builtin_lessons, parse_pack, read_pack_file};
 pub use set::LessonSet;

@@ -1,5 +1,6 @@
 //! Lesson packs: TOML files of `[[lesson]]` tables, parsed lesson by lesson so one bad
-//! lesson (or one bad file) is reported with where and why and never hides the others.
+//! lesson (or one bad file) is reported with where and why and never hides the others. A
+//! lesson's trigger query is written inline (`query`) or in a `.scm` file (`query_file`).
 
 use std::path::Path;
 
@@ -26,6 +27,41 @@ const BUILTIN_PACKS: &[(&str, &str)] = &[
     ),
 ];
 
+// `BUILTIN_QUERIES`: the built-in packs' query files, compiled in by `server/build.rs`.
+include!(concat!(env!("OUT_DIR"), "/builtin_queries.rs"));
+
+/// Where the `query_file` paths of a pack point.
+#[derive(Debug, Clone, Copy)]
+pub enum QueryFiles<'a> {
+    /// The built-in packs' queries, under `queries/python/lessons/` and compiled into the binary.
+    Builtin,
+    /// A folder on disk: the one holding the pack file.
+    Folder(&'a Path),
+}
+
+impl QueryFiles<'_> {
+    /// The text of the query file at `path` (relative, with `/` between folders).
+    fn read(self, path: &str) -> Result<String, String> {
+        if Path::new(path).is_absolute() {
+            return Err(format!(
+                "`{path}` must be relative to the folder of the pack"
+            ));
+        }
+        match self {
+            QueryFiles::Builtin => BUILTIN_QUERIES
+                .iter()
+                .find(|(name, _)| *name == path)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| format!("no file `{path}` under queries/python/lessons/")),
+            QueryFiles::Folder(folder) => {
+                let file = folder.join(path);
+                std::fs::read_to_string(&file)
+                    .map_err(|error| format!("cannot read {}: {error}", file.display()))
+            }
+        }
+    }
+}
+
 /// A problem with one pack or one lesson in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{source_name}:{line}: {message}")]
@@ -41,20 +77,26 @@ pub fn builtin_lessons() -> (Vec<Lesson>, Vec<PackError>) {
     let mut lessons = Vec::new();
     let mut problems = Vec::new();
     for (name, text) in BUILTIN_PACKS {
-        let (mut pack_lessons, mut pack_problems) =
-            parse_pack(text, &format!("builtin:{name}"), "builtin");
+        let (mut pack_lessons, mut pack_problems) = parse_pack(
+            text,
+            &format!("builtin:{name}"),
+            "builtin",
+            QueryFiles::Builtin,
+        );
         lessons.append(&mut pack_lessons);
         problems.append(&mut pack_problems);
     }
     (lessons, problems)
 }
 
-/// Reads a pack from disk; an unreadable file is one problem, not a failure of the caller.
+/// Reads a pack from disk, with its query files relative to the pack's folder; an unreadable
+/// file is one problem, not a failure of the caller.
 pub fn read_pack_file(path: &Path, origin: &str) -> (Vec<Lesson>, Vec<PackError>) {
     let name = path.display().to_string();
+    let folder = path.parent().unwrap_or(Path::new(""));
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => parse_pack(&text, &name, origin),
+            Ok(text) => parse_pack(&text, &name, origin, QueryFiles::Folder(folder)),
             Err(error) => (
                 Vec::new(),
                 vec![PackError {
@@ -75,9 +117,15 @@ pub fn read_pack_file(path: &Path, origin: &str) -> (Vec<Lesson>, Vec<PackError>
     }
 }
 
-/// Parses a pack's text. Lessons that parse and validate are returned; each other lesson
-/// gives one `PackError` naming the pack, the line and the field.
-pub fn parse_pack(text: &str, source_name: &str, origin: &str) -> (Vec<Lesson>, Vec<PackError>) {
+/// Parses a pack's text, reading `query_file` paths from `query_files`. Lessons that parse and
+/// validate are returned; each other lesson gives one `PackError` naming the pack, the line and
+/// the field.
+pub fn parse_pack(
+    text: &str,
+    source_name: &str,
+    origin: &str,
+    query_files: QueryFiles,
+) -> (Vec<Lesson>, Vec<PackError>) {
     let problem = |line: usize, message: String| PackError {
         source_name: source_name.to_string(),
         line,
@@ -120,7 +168,12 @@ pub fn parse_pack(text: &str, source_name: &str, origin: &str) -> (Vec<Lesson>, 
         } else {
             format!("lesson `{id}`")
         };
-        let mut lesson = match Lesson::deserialize(entry.clone()) {
+        let mut entry = entry.clone();
+        if let Err(message) = inline_query_file(&mut entry, query_files) {
+            problems.push(problem(line, format!("{label}: {message}")));
+            continue;
+        }
+        let mut lesson = match Lesson::deserialize(entry) {
             Ok(lesson) => lesson,
             Err(error) => {
                 problems.push(problem(line, format!("{label}: {}", error.message())));
@@ -142,6 +195,29 @@ pub fn parse_pack(text: &str, source_name: &str, origin: &str) -> (Vec<Lesson>, 
         lessons.push(lesson);
     }
     (lessons, problems)
+}
+
+/// Replaces a lesson's `query_file` with the `query` that file holds, so that the rest of lore
+/// (the store, the matcher) only ever sees inline queries.
+fn inline_query_file(entry: &mut toml::Value, query_files: QueryFiles) -> Result<(), String> {
+    // An entry that is not a table is reported by serde.
+    let Some(table) = entry.as_table_mut() else {
+        return Ok(());
+    };
+    let Some(path) = table.remove("query_file") else {
+        return Ok(());
+    };
+    let Some(path) = path.as_str() else {
+        return Err("field `query_file` must be a string: a path to a `.scm` file".into());
+    };
+    if table.contains_key("query") {
+        return Err("give either `query` or `query_file`, not both".into());
+    }
+    let query = query_files
+        .read(path)
+        .map_err(|message| format!("field `query_file`: {message}"))?;
+    table.insert("query".to_string(), toml::Value::String(query));
+    Ok(())
 }
 
 /// Field-level checks that serde cannot express.
@@ -208,6 +284,16 @@ fn lesson_line(text: &str, id: &str, index: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// Parses `text` as a pack file in the current folder (none of these use `query_file`).
+    fn parse_pack_text(text: &str, source_name: &str) -> (Vec<Lesson>, Vec<PackError>) {
+        parse_pack(
+            text,
+            source_name,
+            "imported",
+            QueryFiles::Folder(Path::new(".")),
+        )
+    }
+
     const GOOD: &str = r#"
 [[lesson]]
 id = "python-demo"
@@ -224,7 +310,7 @@ good = "x"
 
     #[test]
     fn a_valid_pack_parses() {
-        let (lessons, problems) = parse_pack(GOOD, "demo.toml", "imported");
+        let (lessons, problems) = parse_pack_text(GOOD, "demo.toml");
         assert_eq!(problems, vec![]);
         assert_eq!(lessons.len(), 1);
         assert_eq!(lessons[0].provenance.origin, "imported");
@@ -234,7 +320,7 @@ good = "x"
     fn a_bad_lesson_names_file_line_and_field_and_keeps_the_others() {
         let text =
             format!("{GOOD}\n[[lesson]]\nid = \"python-broken\"\nversion = 1\ntitle = \"t\"\n");
-        let (lessons, problems) = parse_pack(&text, "demo.toml", "imported");
+        let (lessons, problems) = parse_pack_text(&text, "demo.toml");
         assert_eq!(lessons.len(), 1);
         assert_eq!(problems.len(), 1);
         let problem = problems[0].to_string();
@@ -246,11 +332,8 @@ good = "x"
 
     #[test]
     fn a_syntax_error_names_the_line() {
-        let (lessons, problems) = parse_pack(
-            "[[lesson]]\nid = \"x\nversion = 1\n",
-            "broken.toml",
-            "imported",
-        );
+        let (lessons, problems) =
+            parse_pack_text("[[lesson]]\nid = \"x\nversion = 1\n", "broken.toml");
         assert!(lessons.is_empty());
         assert_eq!(problems[0].line, 2, "{:?}", problems);
     }
@@ -258,7 +341,7 @@ good = "x"
     #[test]
     fn unknown_fields_and_bad_severity_are_reported() {
         let text = GOOD.replace("severity = \"warning\"", "severity = \"loud\"\ncolour = 1");
-        let (_, problems) = parse_pack(&text, "demo.toml", "imported");
+        let (_, problems) = parse_pack_text(&text, "demo.toml");
         assert_eq!(problems.len(), 1);
         assert!(
             problems[0].message.contains("severity") || problems[0].message.contains("colour"),
@@ -275,6 +358,91 @@ good = "x"
             lessons.len() >= 50,
             "only {} built-in lessons",
             lessons.len()
+        );
+    }
+
+    #[test]
+    fn a_query_file_is_read_next_to_the_pack() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::create_dir(folder.path().join("queries")).unwrap();
+        std::fs::write(folder.path().join("queries/demo.scm"), "(call) @lesson\n").unwrap();
+        let pack = folder.path().join("team.toml");
+        let text = GOOD.replace(
+            "query = \"(call) @lesson\"",
+            "query_file = \"queries/demo.scm\"",
+        );
+        std::fs::write(&pack, text).unwrap();
+        let (lessons, problems) = read_pack_file(&pack, "imported");
+        assert_eq!(problems, vec![]);
+        assert_eq!(lessons[0].query.as_deref(), Some("(call) @lesson\n"));
+    }
+
+    #[test]
+    fn a_missing_doubled_or_absolute_query_file_is_reported() {
+        let folder = tempfile::tempdir().unwrap();
+        let parse = |replacement: &str| {
+            let text = GOOD.replace("query = \"(call) @lesson\"", replacement);
+            let (lessons, problems) = parse_pack(
+                &text,
+                "demo.toml",
+                "imported",
+                QueryFiles::Folder(folder.path()),
+            );
+            assert!(lessons.is_empty());
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            problems[0].to_string()
+        };
+        let missing = parse("query_file = \"missing.scm\"");
+        assert!(
+            missing
+                .starts_with("demo.toml:3: lesson `python-demo`: field `query_file`: cannot read"),
+            "{missing}"
+        );
+        let doubled = parse("query = \"(call) @lesson\"\nquery_file = \"demo.scm\"");
+        assert!(doubled.ends_with("not both"), "{doubled}");
+        let absolute = parse("query_file = \"/etc/demo.scm\"");
+        assert!(absolute.contains("must be relative"), "{absolute}");
+        let builtin = parse_pack(
+            &GOOD.replace(
+                "query = \"(call) @lesson\"",
+                "query_file = \"x/missing.scm\"",
+            ),
+            "builtin:demo.toml",
+            "builtin",
+            QueryFiles::Builtin,
+        );
+        assert!(
+            builtin.1[0]
+                .message
+                .contains("no file `x/missing.scm` under queries/python/lessons/"),
+            "{builtin:?}"
+        );
+    }
+
+    #[test]
+    fn every_builtin_query_file_belongs_to_its_lesson() {
+        let mut used: Vec<String> = Vec::new();
+        for (name, text) in BUILTIN_PACKS {
+            let table: toml::Table = text.parse().unwrap();
+            for entry in table["lesson"].as_array().unwrap() {
+                if let Some(path) = entry.get("query_file").and_then(|path| path.as_str()) {
+                    let id = entry["id"].as_str().unwrap();
+                    let pack = name.trim_end_matches(".toml");
+                    // The layout queries/README.md describes: <pack>/<lesson id>.scm.
+                    assert_eq!(path, format!("{pack}/{id}.scm"), "{name}");
+                    used.push(path.to_string());
+                }
+            }
+        }
+        // A lesson naming a missing file is a pack problem (`builtin_packs_parse_without_problems`).
+        let orphans: Vec<&str> = BUILTIN_QUERIES
+            .iter()
+            .map(|(path, _)| *path)
+            .filter(|path| !used.iter().any(|used| used == path))
+            .collect();
+        assert!(
+            orphans.is_empty(),
+            "query files no lesson names: {orphans:?}"
         );
     }
 }

@@ -1,0 +1,3 @@
+(attribute
+  object: (identifier) @mod (#any-of? @mod "np" "numpy")
+  attribute: (identifier) @_name (#any-of? @_name "Inf" "Infinity" "infty" "PINF")) @lesson

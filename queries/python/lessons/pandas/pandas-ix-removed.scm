@@ -1,0 +1,3 @@
+(subscript
+  value: (attribute
+    attribute: (identifier) @_ix (#eq? @_ix "ix"))) @lesson

@@ -1,0 +1,3 @@
+(except_clause
+  !value
+  "except" @lesson)

@@ -1,0 +1,6 @@
+(raise_statement
+  [
+    (identifier) @lesson
+    (call function: (identifier) @lesson)
+  ]
+  (#eq? @lesson "NotImplemented"))

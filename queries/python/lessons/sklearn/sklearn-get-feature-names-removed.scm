@@ -1,0 +1,3 @@
+(call
+  function: (attribute
+    attribute: (identifier) @fix (#eq? @fix "get_feature_names"))) @lesson

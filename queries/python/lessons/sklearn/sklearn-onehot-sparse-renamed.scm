@@ -1,0 +1,9 @@
+(call
+  function: [
+    (identifier) @_cls
+    (attribute attribute: (identifier) @_cls)
+  ]
+  arguments: (argument_list
+    (keyword_argument
+      name: (identifier) @fix (#eq? @fix "sparse")) @lesson)
+  (#eq? @_cls "OneHotEncoder"))

@@ -1,0 +1,3 @@
+(call
+  function: (attribute
+    attribute: (identifier) @fix (#eq? @fix "fit_generator"))) @lesson
