@@ -35,7 +35,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn honours_specific_and_blanket_suppressions() {
+    fn honors_specific_and_blanket_suppressions() {
         assert!(is_suppressed("x = 1  # lore: ignore[a-b]", "a-b"));
         assert!(is_suppressed("x = 1  # lore: ignore[c, a-b]", "a-b"));
         assert!(!is_suppressed("x = 1  # lore: ignore[c]", "a-b"));

@@ -77,7 +77,7 @@ pub struct Provenance {
 pub struct Fix {
     pub title: String,
     pub template: String,
-    /// True only when applying the fix cannot change behaviour; only safe fixes are
+    /// True only when applying the fix cannot change behavior; only safe fixes are
     /// preferred and applied by `source.fixAll.lore`.
     #[serde(default)]
     pub safe: bool,

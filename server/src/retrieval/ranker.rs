@@ -38,7 +38,7 @@ pub struct Evidence<'a> {
     /// Short names of the doc chunks nearest to the intent, nearest first (repeats allowed).
     pub nearest_docs: &'a [&'a str],
     /// The fixes of similar problems: code and cosine similarity, nearest first.
-    pub neighbours: &'a [(&'a str, f32)],
+    pub neighbors: &'a [(&'a str, f32)],
     pub stats: &'a ExperienceStats,
     /// The libraries the document uses.
     pub libraries: &'a [String],
@@ -83,7 +83,7 @@ pub fn rank_apis(
     }
     let mut votes: HashMap<String, (f32, f32)> = HashMap::new();
     let mut nearest: HashSet<String> = HashSet::new();
-    for (position, (fix, similarity)) in evidence.neighbours.iter().enumerate() {
+    for (position, (fix, similarity)) in evidence.neighbors.iter().enumerate() {
         let weight = similarity.max(0.0).powi(3);
         for api in fix_apis(fix) {
             let idf = evidence.stats.idf(&api);
@@ -180,7 +180,7 @@ mod tests {
         let mentions: HashSet<&str> = ["df", "groupby"].into();
         let evidence = Evidence {
             nearest_docs: &["cumcount", "cumcount", "rank", "transform", "pivot"],
-            neighbours: &[
+            neighbors: &[
                 ("r = df.groupby('a').cumcount()", 0.8),
                 ("r = df.loc[df.a > 0].copy()", 0.3),
             ],
@@ -224,7 +224,7 @@ mod tests {
         let mentions = HashSet::new();
         let evidence = Evidence {
             nearest_docs: &[],
-            neighbours: &[],
+            neighbors: &[],
             stats: &stats,
             libraries: &[],
             mentions: &mentions,

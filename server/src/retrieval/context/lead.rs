@@ -69,7 +69,7 @@ pub(super) fn api_ranking(
         .collect();
     let evidence = Evidence {
         nearest_docs: &nearest_names,
-        neighbours: &neighbors,
+        neighbors: &neighbors,
         stats: &memory.catalog.experience,
         libraries: &libraries,
         mentions,
