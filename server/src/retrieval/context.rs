@@ -169,25 +169,14 @@ pub async fn context_with(
     let mentions = experience::identifiers(request.text);
     // The fused lists go this deep; the vector search deeper, for the API ranking.
     let depth = (request.limit * 6).max(30);
-    let filter = (!intent.libraries.is_empty()).then(|| {
-        let names: Vec<String> = intent
-            .libraries
-            .iter()
-            .map(|library| format!("'{}'", library.replace('\'', "''")))
-            .collect();
-        format!("library IN ({})", names.join(","))
-    });
+    let libraries = &intent.libraries;
     let (doc_vector, doc_text, lessons, experience) = tokio::join!(
         async {
             match searches.vector {
                 true => {
                     memory
                         .store
-                        .search_docs_vector(
-                            &vector,
-                            depth.max(ranker::DOC_DEPTH),
-                            filter.as_deref(),
-                        )
+                        .search_docs_vector(&vector, depth.max(ranker::DOC_DEPTH), libraries)
                         .await
                 }
                 false => Ok(Vec::new()),
@@ -198,7 +187,7 @@ pub async fn context_with(
                 true => {
                     memory
                         .store
-                        .search_docs_text(&keyword_text, depth, filter.as_deref())
+                        .search_docs_text(&keyword_text, depth, libraries)
                         .await
                 }
                 false => Ok(Vec::new()),
@@ -275,7 +264,10 @@ pub async fn context_with(
                 add(WEIGHT_DOC_TEXT, rank, doc_item(hit));
             }
         }
-        Err(error) => tracing::debug!("full-text search unavailable: {error:#}"),
+        Err(error) => tracing::debug!(
+            "full-text search unavailable: {:#}",
+            anyhow::Error::from(error)
+        ),
     }
     for (rank, (id, distance)) in lessons.unwrap_or_default().into_iter().enumerate() {
         // Lessons far from the intent would only be noise.

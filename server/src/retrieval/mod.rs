@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
-use crate::store::Store;
+use crate::store::{DocHit, Store};
 
 /// One ranked item, as every surface returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,20 +63,23 @@ pub async fn search(
         }
     }
     for (rank, hit) in store
-        .search_docs_vector(&query_vector, depth, None)
+        .search_docs_vector(&query_vector, depth, &[])
         .await?
         .into_iter()
         .enumerate()
     {
         add(rank, doc_item(hit));
     }
-    match store.search_docs_text(query, depth, None).await {
+    match store.search_docs_text(query, depth, &[]).await {
         Ok(hits) => {
             for (rank, hit) in hits.into_iter().enumerate() {
                 add(rank, doc_item(hit));
             }
         }
-        Err(error) => tracing::warn!("full-text search unavailable: {error:#}"),
+        Err(error) => tracing::warn!(
+            "full-text search unavailable: {:#}",
+            anyhow::Error::from(error)
+        ),
     }
     let mut items: Vec<(f32, Item)> = fused.into_values().collect();
     items.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -105,7 +108,7 @@ pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
     }
 }
 
-pub(crate) fn doc_item(hit: crate::store::DocHit) -> Item {
+pub(crate) fn doc_item(hit: DocHit) -> Item {
     Item {
         id: hit.id,
         kind: "doc".into(),

@@ -46,7 +46,7 @@ impl TraceRecorder {
                     continue;
                 };
                 let result = store.write_trace(&trace, vector, &model).await;
-                match result {
+                match result.map_err(anyhow::Error::from) {
                     Ok(()) => {
                         tracing::info!(
                             "recorded {} trace for {:?}",
