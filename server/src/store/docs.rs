@@ -13,6 +13,7 @@ use super::error::StoreError;
 use super::rows::{column, string_at, strings, vector_field, vectors_array};
 use super::{DOCS_TABLE, Store, compact, read_all, sql_string};
 use crate::docs::DocChunk;
+use crate::docs::index::DocsTable;
 
 /// Docs rows from which a vector index is built, and the IVF partitions a search visits.
 const VECTOR_INDEX_MIN_ROWS: usize = 4_000;
@@ -246,6 +247,37 @@ impl Store {
             .await
             .map_err(StoreError::query("failed to read docs"))?;
         hits_from_batches(&batches, "")
+    }
+}
+
+/// The docs indexing pipeline writes into the `docs` table.
+impl DocsTable for Store {
+    type Error = StoreError;
+
+    fn doc_hashes(
+        &self,
+    ) -> impl Future<Output = Result<HashMap<String, (String, String)>, StoreError>> + Send {
+        Store::doc_hashes(self)
+    }
+
+    fn add_docs(
+        &self,
+        chunks: &[&DocChunk],
+        vectors: &[Vec<f32>],
+        model: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::add_docs(self, chunks, vectors, model)
+    }
+
+    fn remove_docs(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        Store::remove_docs(self, ids)
+    }
+
+    fn index_docs(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::index_docs(self)
     }
 }
 

@@ -13,7 +13,7 @@ use super::error::StoreError;
 use super::rows::{column, string_at, strings, vector_field, vectors_array};
 use super::{Store, TRACES_TABLE, compact, embed_or_zero, read_all};
 use crate::embeddings::Embedder;
-use crate::traces::{Outcome, Trace};
+use crate::traces::{Outcome, Trace, TraceSink};
 
 /// Per-lesson outcome counts, from the traces.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +152,20 @@ impl Store {
     /// Outcome counts per lesson id.
     pub async fn lesson_counts(&self) -> Result<HashMap<String, LessonCounts>, StoreError> {
         Ok(LessonCounts::from_traces(self.traces().await?))
+    }
+}
+
+/// The trace recorder writes into the `traces` table.
+impl TraceSink for Store {
+    type Error = StoreError;
+
+    fn write_trace(
+        &self,
+        trace: &Trace,
+        vector: Vec<f32>,
+        model: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::write_trace(self, trace, vector, model)
     }
 }
 
