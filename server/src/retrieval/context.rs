@@ -15,7 +15,7 @@ use super::{Item, doc_item, lesson_item};
 use crate::docs::sections;
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
-use crate::store::{LessonCounts, Store};
+use crate::store::{LessonCounts, Store, StoreReader};
 use crate::traces::Trace;
 
 /// The answer: a short recommendation citing its sources, and the ranked items.
@@ -71,9 +71,9 @@ pub struct ContextRequest<'a> {
     pub limit: usize,
 }
 
-/// The memory the engine searches.
-pub struct Memory<'a> {
-    pub store: &'a Store,
+/// The memory the engine searches (`S`: the store, or an in-memory one in tests).
+pub struct Memory<'a, S = Store> {
+    pub store: &'a S,
     pub embedder: &'a dyn Embedder,
     pub lessons: &'a HashMap<String, std::sync::Arc<Lesson>>,
     pub counts: &'a HashMap<String, LessonCounts>,
@@ -131,16 +131,16 @@ impl Searches {
     };
 }
 
-pub async fn context(
-    memory: &Memory<'_>,
+pub async fn context<S: StoreReader>(
+    memory: &Memory<'_, S>,
     request: &ContextRequest<'_>,
 ) -> anyhow::Result<(ContextResult, Timings)> {
     context_with(memory, request, Searches::ALL).await
 }
 
 /// `context`, running only the given searches.
-pub async fn context_with(
-    memory: &Memory<'_>,
+pub async fn context_with<S: StoreReader>(
+    memory: &Memory<'_, S>,
     request: &ContextRequest<'_>,
     searches: Searches,
 ) -> anyhow::Result<(ContextResult, Timings)> {
@@ -331,8 +331,8 @@ struct Suggestion {
 
 /// Every documented API the person may need, best first, given the nearest docs and the
 /// fixes of similar problems (`experience`), with the libraries it was ranked for.
-fn api_ranking(
-    memory: &Memory<'_>,
+fn api_ranking<S>(
+    memory: &Memory<'_, S>,
     intent: &Intent,
     mentions: &HashSet<&str>,
     nearest_docs: &[crate::store::DocHit],
@@ -383,8 +383,8 @@ struct Ranking {
 /// The docs to look up: the best-ranked APIs resolved to qualified names. Only experience
 /// makes a suggestion worth leading with: without it, the ranking knows no more than the fused
 /// searches, which also favour the APIs the code already uses.
-fn resolve_suggestions(
-    memory: &Memory<'_>,
+fn resolve_suggestions<S>(
+    memory: &Memory<'_, S>,
     ranking: &Ranking,
     mentions: &HashSet<&str>,
 ) -> Vec<Suggestion> {
@@ -410,8 +410,8 @@ fn resolve_suggestions(
 /// `See Also` section names, which the docs' authors chose as the next things to read), then
 /// the fix of one of the nearest similar problems: of the nearest few, the one whose fix uses
 /// most of the likely APIs that the lead docs do not cover.
-fn lead_items(
-    memory: &Memory<'_>,
+fn lead_items<S>(
+    memory: &Memory<'_, S>,
     suggested: &[Suggestion],
     chunks: &[crate::store::DocHit],
     experience: &[(Trace, f32)],

@@ -2,11 +2,15 @@
 //! The store is the source of truth at run time; packs are synced into it by id and version.
 //!
 //! Each table has its own file (`lessons.rs`, `traces.rs`, `docs.rs`): its Arrow rows and its
-//! `impl Store` block. This file opens the database and holds what the tables share.
+//! `impl Store` block. This file opens the database and holds what the tables share. Retrieval
+//! reads through the narrow [`StoreReader`] trait, which [`InMemoryStore`] also implements so
+//! that ranking can be tested without LanceDB.
 
 mod docs;
 mod error;
+mod in_memory;
 mod lessons;
+mod reader;
 mod rows;
 mod traces;
 
@@ -22,7 +26,9 @@ use crate::embeddings::Embedder;
 
 pub use docs::DocHit;
 pub use error::StoreError;
+pub use in_memory::InMemoryStore;
 pub use lessons::SyncReport;
+pub use reader::StoreReader;
 pub use traces::LessonCounts;
 
 pub const LESSONS_TABLE: &str = "lessons";
