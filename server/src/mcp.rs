@@ -267,7 +267,10 @@ impl LoreMcp {
             .record_trace(&trace, Some(self.embedder.as_ref()))
             .await
         {
-            return tool_error(format!("could not record the experience: {error:#}"));
+            return tool_error(format!(
+                "could not record the experience: {:#}",
+                anyhow::Error::from(error)
+            ));
         }
         *self.catalog.lock().await = None;
         Ok(CallToolResult::success(vec![ContentBlock::text(format!(

@@ -1,13 +1,12 @@
 //! Loading the team's memory: built-in and configured packs synced into the store, then the
 //! store's lessons (the source of truth at run time). Shared by the server and the CLI.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::embeddings::Embedder;
 use crate::lessons::{self, Lesson, PackError};
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use crate::store::{LessonCounts, Store, SyncReport};
 
 /// What loading found.
@@ -54,9 +53,10 @@ pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Emb
     let store = match Store::open(store_path).await {
         Ok(store) => store,
         Err(error) => {
-            memory
-                .problems
-                .push(format!("{error:#}; using the lesson packs without a store"));
+            memory.problems.push(format!(
+                "{:#}; using the lesson packs without a store",
+                anyhow::Error::from(error)
+            ));
             memory.lessons = pack;
             return memory;
         }
@@ -64,8 +64,9 @@ pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Emb
     match store.sync_lessons(&pack, embedder).await {
         Ok(report) => memory.sync = Some(report),
         Err(error) => memory.problems.push(format!(
-            "failed to sync lessons into {}: {error:#}",
-            store.path()
+            "failed to sync lessons into {}: {:#}",
+            store.path(),
+            anyhow::Error::from(error)
         )),
     }
     match store.lessons().await {
@@ -73,8 +74,9 @@ pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Emb
         Ok(_) => memory.lessons = pack,
         Err(error) => {
             memory.problems.push(format!(
-                "failed to read lessons from {}: {error:#}",
-                store.path()
+                "failed to read lessons from {}: {:#}",
+                store.path(),
+                anyhow::Error::from(error)
             ));
             memory.lessons = pack;
         }
@@ -94,7 +96,7 @@ pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
     {
         return (builtin, problems);
     }
-    let stored = async { Store::open(store_path).await?.lessons().await }.await;
+    let stored = async { anyhow::Ok(Store::open(store_path).await?.lessons().await?) }.await;
     match stored {
         Ok(stored) => (merge_lessons(builtin, stored), problems),
         Err(error) => {

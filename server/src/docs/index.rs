@@ -1,7 +1,7 @@
 //! `lore index-docs`: find the libraries installed in a Python interpreter, harvest their
 //! docstrings (in parallel, parsing source; and, unless told not to, importing each package to
 //! read what exists only at run time), chunk them, embed what is new and write the store's
-//! `docs` table.
+//! `docs` table (through [`DocsTable`], which the store implements).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -333,9 +333,36 @@ pub struct IndexReport {
 /// Reports progress: (chunks embedded so far, chunks to embed).
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
-/// Indexes the given packages (and doc folders) into the store's `docs` table.
+/// The table that indexing fills: the store's `docs` table (`Store` implements this).
+pub trait DocsTable {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Chunk id → (content hash, library), for every row.
+    fn doc_hashes(
+        &self,
+    ) -> impl Future<Output = Result<HashMap<String, (String, String)>, Self::Error>> + Send;
+
+    /// Writes doc chunks, one vector each (replacing rows with the same ids).
+    fn add_docs(
+        &self,
+        chunks: &[&DocChunk],
+        vectors: &[Vec<f32>],
+        model: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Deletes doc chunks by id; returns how many ids were given.
+    fn remove_docs(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<usize, Self::Error>> + Send;
+
+    /// Compacts the table and (re)builds its search indexes.
+    fn index_docs(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// Indexes the given packages (and doc folders) into `table` (the store's `docs` table).
 pub async fn index(
-    store: &crate::store::Store,
+    table: &impl DocsTable,
     embedder: &dyn crate::embeddings::Embedder,
     packages: &[(String, PathBuf)],
     python: Option<&Path>,
@@ -362,7 +389,7 @@ pub async fn index(
     }
     report.harvest_time = started.elapsed();
     report.total_chunks = chunks.len();
-    let existing = store.doc_hashes().await?;
+    let existing = table.doc_hashes().await?;
     let wanted: HashSet<&str> = chunks.iter().map(|chunk| chunk.hash.as_str()).collect();
     // Only the libraries this run indexed can have vanished chunks: `--packages torch` adds
     // PyTorch and leaves pandas as it was.
@@ -388,7 +415,7 @@ pub async fn index(
     for (batch_index, batch) in fresh.chunks(BATCH).enumerate() {
         let texts: Vec<String> = batch.iter().map(|chunk| chunk.text.clone()).collect();
         let vectors = embedder.embed(&texts)?;
-        store
+        table
             .add_docs(batch, &vectors, embedder.model_name())
             .await?;
         progress(
@@ -400,9 +427,9 @@ pub async fn index(
     report.embedded = fresh.len();
     // Only now, with every new row written, drop the rows that are no longer wanted: a run that
     // fails before this point leaves the previous table whole.
-    report.removed = store.remove_docs(&stale).await?;
+    report.removed = table.remove_docs(&stale).await?;
     // Rebuilt every run (seconds): a store indexed by an older lore gains the vector index too.
-    store.index_docs().await?;
+    table.index_docs().await?;
     report.total_time = started.elapsed();
     Ok(report)
 }

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::experience::ExperienceStats;
-use crate::store::Store;
+use crate::store::StoreReader;
 use crate::traces::Outcome;
 
 #[derive(Debug, Clone, Default)]
@@ -68,7 +68,7 @@ impl Catalog {
     }
 
     /// Reads the doc names and the fixes of recorded experience from `store`.
-    pub async fn load(store: &Store) -> anyhow::Result<Catalog> {
+    pub async fn load(store: &impl StoreReader) -> anyhow::Result<Catalog> {
         let doc_names = store.doc_names().await?;
         let traces = store.traces().await?;
         let fixes = traces

@@ -17,7 +17,7 @@ use fusion::Fusion;
 
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
-use crate::store::Store;
+use crate::store::{DocHit, StoreReader};
 
 /// What an item is; JSON says `lesson`, `doc` or `experience`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -62,7 +62,7 @@ const RRF_K: f32 = 60.0;
 
 /// Searches lessons and docs for `query`, returning the `limit` best items.
 pub async fn search(
-    store: &Store,
+    store: &impl StoreReader,
     embedder: &dyn Embedder,
     lessons: &[Lesson],
     query: &str,
@@ -88,20 +88,23 @@ pub async fn search(
         }
     }
     for (rank, hit) in store
-        .search_docs_vector(&query_vector, depth, None)
+        .search_docs_vector(&query_vector, depth, &[])
         .await?
         .into_iter()
         .enumerate()
     {
         add(rank, doc_item(hit));
     }
-    match store.search_docs_text(query, depth, None).await {
+    match store.search_docs_text(query, depth, &[]).await {
         Ok(hits) => {
             for (rank, hit) in hits.into_iter().enumerate() {
                 add(rank, doc_item(hit));
             }
         }
-        Err(error) => tracing::warn!("full-text search unavailable: {error:#}"),
+        Err(error) => tracing::warn!(
+            "full-text search unavailable: {:#}",
+            anyhow::Error::from(error)
+        ),
     }
     Ok(fusion
         .ranked()
@@ -129,7 +132,7 @@ pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
     }
 }
 
-pub(crate) fn doc_item(hit: crate::store::DocHit) -> Item {
+pub(crate) fn doc_item(hit: DocHit) -> Item {
     Item {
         id: hit.id,
         kind: ItemKind::Doc,
@@ -138,5 +141,112 @@ pub(crate) fn doc_item(hit: crate::store::DocHit) -> Item {
         score: 0.0,
         libraries: vec![hit.library],
         provenance: format!("{} docstring at {}", hit.kind, hit.source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docs::chunk::chunks_for;
+    use crate::embeddings::FakeEmbedder;
+    use crate::store::InMemoryStore;
+
+    #[tokio::test]
+    async fn search_puts_what_both_doc_searches_find_first_then_the_nearest_lesson() {
+        let embedder = FakeEmbedder::default();
+        let (builtin, _) = crate::lessons::builtin_lessons();
+        let lessons: Vec<Lesson> = builtin
+            .into_iter()
+            .filter(|lesson| lesson.id == "pandas-iterrows-loop")
+            .collect();
+        let mut chunks = chunks_for(
+            "tinyframe",
+            "tinyframe.Frame.sort_values",
+            "method",
+            "(by, kind='quicksort')",
+            "Sort rows by a column; kind='mergesort' keeps ties in order.",
+            "frame.py:4",
+        );
+        chunks.extend(chunks_for(
+            "tinyframe",
+            "tinyframe.Frame.plot_histogram",
+            "method",
+            "(column)",
+            "Draw a histogram of one column.",
+            "frame.py:7",
+        ));
+        let mut store = InMemoryStore::default();
+        store.add_lessons(&lessons, &embedder).unwrap();
+        store.add_docs(&chunks, &embedder).unwrap();
+
+        let query = "sort rows keeping ties in order";
+        let items = search(&store, &embedder, &lessons, query, 3).await.unwrap();
+        let ids: Vec<&str> = items.iter().map(|item| item.id.as_str()).collect();
+        // `sort_values` is first by meaning and the only match by words: two ranks add up. The
+        // lesson is first of the lessons; the histogram only second by meaning.
+        assert_eq!(
+            ids,
+            [
+                "tinyframe.Frame.sort_values#0",
+                "pandas-iterrows-loop",
+                "tinyframe.Frame.plot_histogram#0"
+            ]
+        );
+        assert!(items[0].score > items[1].score && items[1].score > items[2].score);
+        let top = search(&store, &embedder, &lessons, query, 1).await.unwrap();
+        assert_eq!(top[0].title, "tinyframe.Frame.sort_values");
+    }
+
+    #[tokio::test]
+    async fn context_runs_on_the_in_memory_store_and_leads_with_the_doc_both_searches_find() {
+        let embedder = FakeEmbedder::default();
+        let mut chunks = chunks_for(
+            "tinyframe",
+            "tinyframe.Frame.sort_values",
+            "method",
+            "(by, kind='quicksort')",
+            "Sort rows by a column; kind='mergesort' keeps ties in order.",
+            "frame.py:4",
+        );
+        chunks.extend(chunks_for(
+            "tinyframe",
+            "tinyframe.Frame.plot_histogram",
+            "method",
+            "(column)",
+            "Draw a histogram of one column.",
+            "frame.py:7",
+        ));
+        let mut store = InMemoryStore::default();
+        store.add_docs(&chunks, &embedder).unwrap();
+        let catalog = catalog::Catalog::load(&store).await.unwrap();
+        let text = "import tinyframe\n\n# sort the rows, keeping ties in order\n";
+        let tree = crate::analysis::parse::parse(text, None);
+        let memory = context::Memory {
+            store: &store,
+            embedder: &embedder,
+            lessons: &HashMap::new(),
+            counts: &HashMap::new(),
+            catalog: &catalog,
+        };
+        let request = context::ContextRequest {
+            text,
+            tree: &tree,
+            cursor: text.len(),
+            query: None,
+            limit: 5,
+        };
+        let (result, _) = context::context(&memory, &request).await.unwrap();
+        let titles: Vec<&str> = result
+            .items
+            .iter()
+            .map(|item| item.title.as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "tinyframe.Frame.sort_values",
+                "tinyframe.Frame.plot_histogram"
+            ]
+        );
     }
 }

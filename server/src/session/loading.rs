@@ -37,7 +37,10 @@ impl Session {
             }
             if let Some(store) = memory.store.clone() {
                 let counts = store.lesson_counts().await.unwrap_or_else(|error| {
-                    tracing::warn!("failed to read lesson counts: {error:#}");
+                    tracing::warn!(
+                        "failed to read lesson counts: {:#}",
+                        anyhow::Error::from(error)
+                    );
                     HashMap::new()
                 });
                 let catalog = crate::retrieval::catalog::Catalog::load(&store)

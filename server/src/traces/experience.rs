@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use super::{Outcome, Trace, scrub_secrets};
+use super::events::{Outcome, Trace};
+use super::scrub::scrub_secrets;
 
 /// One report, with the field names of the MCP tool (a JSON line in an import file).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -100,14 +101,14 @@ mod tests {
 
     #[test]
     fn good_lines_become_reports_and_bad_lines_say_where_and_why() {
-        let text = "{\"problem\": \"count per group\", \"fix\": \"df.groupby('a').size()\", \"libraries\": [\"pandas\"]}\n\nnot json\n{\"problem\": \"p\", \"fix\": \" \"}\n{\"problem\": \"p\", \"fix\": \"f\", \"colour\": 1}\n";
+        let text = "{\"problem\": \"count per group\", \"fix\": \"df.groupby('a').size()\", \"libraries\": [\"pandas\"]}\n\nnot json\n{\"problem\": \"p\", \"fix\": \" \"}\n{\"problem\": \"p\", \"fix\": \"f\", \"color\": 1}\n";
         let (reports, problems) = parse_lines(text);
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].libraries, ["pandas"]);
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].starts_with("line 3: "), "{problems:?}");
         assert_eq!(problems[1], "line 4: `fix` is empty");
-        assert!(problems[2].contains("colour"), "{problems:?}");
+        assert!(problems[2].contains("color"), "{problems:?}");
         let trace = reports[0].clone().into_trace();
         assert_eq!(trace.outcome, Outcome::AgentReported);
         assert_eq!(trace.after, "df.groupby('a').size()");

@@ -7,5 +7,5 @@ mod scrub;
 
 pub use events::{Outcome, Trace};
 pub use experience::Experience;
-pub use recorder::TraceRecorder;
+pub use recorder::{TraceRecorder, TraceSink};
 pub use scrub::scrub_secrets;

@@ -1,12 +1,25 @@
-//! Writes traces to the store in the background, so recording never blocks an editor.
+//! Writes traces in the background (to the store, through [`TraceSink`]), so recording never
+//! blocks an editor.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::Trace;
+use super::events::Trace;
 use crate::embeddings::Embedder;
-use crate::store::Store;
+
+/// Where the recorder writes traces: the store's `traces` table (`Store` implements this).
+pub trait TraceSink: Send + Sync + 'static {
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Appends one trace with its embedding (`model` empty: none).
+    fn write_trace(
+        &self,
+        trace: &Trace,
+        vector: Vec<f32>,
+        model: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
 
 /// A handle to the background writer. Cloning it is cheap.
 #[derive(Clone, Debug)]
@@ -18,7 +31,7 @@ impl TraceRecorder {
     /// Starts the writer task. `embedder` is asked for each trace when it is written, so a
     /// model that finishes loading later is used from then on.
     pub fn start(
-        store: Store,
+        sink: impl TraceSink,
         embedder: Arc<dyn Fn() -> Option<Arc<dyn Embedder>> + Send + Sync>,
         on_written: Arc<dyn Fn(&Trace) + Send + Sync>,
     ) -> TraceRecorder {
@@ -45,8 +58,8 @@ impl TraceRecorder {
                 let Ok((vector, model)) = embedded else {
                     continue;
                 };
-                let result = store.write_trace(&trace, vector, &model).await;
-                match result {
+                let result = sink.write_trace(&trace, vector, &model).await;
+                match result.map_err(anyhow::Error::from) {
                     Ok(()) => {
                         tracing::info!(
                             "recorded {} trace for {:?}",

@@ -39,8 +39,8 @@ pub(super) struct Suggestion {
 
 /// Every documented API the person may need, best first, given the nearest docs and the
 /// fixes of similar problems (`experience`), with the libraries it was ranked for.
-pub(super) fn api_ranking(
-    memory: &Memory<'_>,
+pub(super) fn api_ranking<S>(
+    memory: &Memory<'_, S>,
     intent: &Intent,
     mentions: &HashSet<&str>,
     nearest_docs: &[DocHit],
@@ -91,8 +91,8 @@ pub(super) struct Ranking {
 /// The docs to look up: the best-ranked APIs resolved to qualified names. Only experience
 /// makes a suggestion worth leading with: without it, the ranking knows no more than the fused
 /// searches, which also favor the APIs the code already uses.
-pub(super) fn resolve_suggestions(
-    memory: &Memory<'_>,
+pub(super) fn resolve_suggestions<S>(
+    memory: &Memory<'_, S>,
     ranking: &Ranking,
     mentions: &HashSet<&str>,
 ) -> Vec<Suggestion> {
@@ -118,8 +118,8 @@ pub(super) fn resolve_suggestions(
 /// `See Also` section names, which the docs' authors chose as the next things to read), then
 /// the fix of one of the nearest similar problems: of the nearest few, the one whose fix uses
 /// most of the likely APIs that the lead docs do not cover.
-pub(super) fn lead_items(
-    memory: &Memory<'_>,
+pub(super) fn lead_items<S>(
+    memory: &Memory<'_, S>,
     suggested: &[Suggestion],
     chunks: &[DocHit],
     experience: &[(Trace, f32)],

@@ -21,7 +21,7 @@ use super::ranker;
 use super::{Item, doc_item, lesson_item};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
-use crate::store::{LessonCounts, Store};
+use crate::store::{LessonCounts, Store, StoreReader};
 use lead::LEAD_SUGGESTIONS;
 pub use render::synthesize;
 
@@ -78,9 +78,9 @@ pub struct ContextRequest<'a> {
     pub limit: usize,
 }
 
-/// The memory the engine searches.
-pub struct Memory<'a> {
-    pub store: &'a Store,
+/// The memory the engine searches (`S`: the store, or an in-memory one in tests).
+pub struct Memory<'a, S = Store> {
+    pub store: &'a S,
     pub embedder: &'a dyn Embedder,
     pub lessons: &'a HashMap<String, std::sync::Arc<Lesson>>,
     pub counts: &'a HashMap<String, LessonCounts>,
@@ -129,16 +129,16 @@ impl Searches {
     };
 }
 
-pub async fn context(
-    memory: &Memory<'_>,
+pub async fn context<S: StoreReader>(
+    memory: &Memory<'_, S>,
     request: &ContextRequest<'_>,
 ) -> anyhow::Result<(ContextResult, Timings)> {
     context_with(memory, request, Searches::ALL).await
 }
 
 /// `context`, running only the given searches.
-pub async fn context_with(
-    memory: &Memory<'_>,
+pub async fn context_with<S: StoreReader>(
+    memory: &Memory<'_, S>,
     request: &ContextRequest<'_>,
     searches: Searches,
 ) -> anyhow::Result<(ContextResult, Timings)> {
@@ -167,25 +167,14 @@ pub async fn context_with(
     let mentions = experience::identifiers(request.text);
     // The fused lists go this deep; the vector search deeper, for the API ranking.
     let depth = (request.limit * 6).max(30);
-    let filter = (!intent.libraries.is_empty()).then(|| {
-        let names: Vec<String> = intent
-            .libraries
-            .iter()
-            .map(|library| format!("'{}'", library.replace('\'', "''")))
-            .collect();
-        format!("library IN ({})", names.join(","))
-    });
+    let libraries = &intent.libraries;
     let (doc_vector, doc_text, lessons, experience) = tokio::join!(
         async {
             match searches.vector {
                 true => {
                     memory
                         .store
-                        .search_docs_vector(
-                            &vector,
-                            depth.max(ranker::DOC_DEPTH),
-                            filter.as_deref(),
-                        )
+                        .search_docs_vector(&vector, depth.max(ranker::DOC_DEPTH), libraries)
                         .await
                 }
                 false => Ok(Vec::new()),
@@ -196,7 +185,7 @@ pub async fn context_with(
                 true => {
                     memory
                         .store
-                        .search_docs_text(&keyword_text, depth, filter.as_deref())
+                        .search_docs_text(&keyword_text, depth, libraries)
                         .await
                 }
                 false => Ok(Vec::new()),
@@ -267,7 +256,10 @@ pub async fn context_with(
                 add(WEIGHT_DOC_TEXT, rank, doc_item(hit));
             }
         }
-        Err(error) => tracing::debug!("full-text search unavailable: {error:#}"),
+        Err(error) => tracing::debug!(
+            "full-text search unavailable: {:#}",
+            anyhow::Error::from(error)
+        ),
     }
     for (rank, (id, distance)) in lessons.unwrap_or_default().into_iter().enumerate() {
         if distance > MAX_LESSON_DISTANCE {

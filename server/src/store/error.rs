@@ -1,0 +1,88 @@
+//! What can go wrong in the store: one variant per kind of failure, each carrying the message
+//! users have always seen (`failed to open store …`) with the LanceDB, Arrow or embedding error
+//! beneath it as its source.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use crate::embeddings::EmbedError;
+
+/// An error of a store operation. Callers that print it with its causes (`{error:#}`) convert it
+/// to `anyhow::Error` first, which prints the whole chain of sources.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store's folder could not be created.
+    #[error("failed to create store directory {}", path.display())]
+    CreateDirectory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// LanceDB could not open the database.
+    #[error("failed to open store {uri}")]
+    Open { uri: String, source: lancedb::Error },
+    /// A table could not be listed, opened or created.
+    #[error("{message}")]
+    Table {
+        message: Cow<'static, str>,
+        source: lancedb::Error,
+    },
+    /// A read failed: a query, a search, a lookup or a count.
+    #[error("{message}")]
+    Query {
+        message: Cow<'static, str>,
+        source: lancedb::Error,
+    },
+    /// A write failed: adding, replacing or removing rows, compacting, or building an index.
+    #[error("{message}")]
+    Write {
+        message: Cow<'static, str>,
+        source: lancedb::Error,
+    },
+    /// The embedder failed on the rows to write.
+    #[error("failed to embed rows")]
+    Embed { source: EmbedError },
+    /// Rows could not be put into an Arrow batch (`rows` is `lesson`, `trace` or `doc`).
+    #[error("failed to build {rows} rows")]
+    BuildRows {
+        rows: &'static str,
+        source: arrow_schema::ArrowError,
+    },
+    /// A lesson could not be written as JSON.
+    #[error(transparent)]
+    LessonJson(#[from] serde_json::Error),
+    /// A vector's length is not the table's dimension.
+    #[error("embedding has {found} dimensions, the table has {expected}")]
+    Dimension { found: usize, expected: usize },
+    /// A batch read back lacks a column the table has.
+    #[error("column `{name}` is missing")]
+    MissingColumn { name: String },
+    /// A column read back has another Arrow type than the table's.
+    #[error("column `{name}` has an unexpected type")]
+    ColumnType { name: String },
+}
+
+impl StoreError {
+    /// Wraps a failed table listing, opening or creation (for `map_err`).
+    pub(super) fn table(
+        message: impl Into<Cow<'static, str>>,
+    ) -> impl FnOnce(lancedb::Error) -> StoreError {
+        let message = message.into();
+        move |source| StoreError::Table { message, source }
+    }
+
+    /// Wraps a failed read (for `map_err`).
+    pub(super) fn query(
+        message: impl Into<Cow<'static, str>>,
+    ) -> impl FnOnce(lancedb::Error) -> StoreError {
+        let message = message.into();
+        move |source| StoreError::Query { message, source }
+    }
+
+    /// Wraps a failed write (for `map_err`).
+    pub(super) fn write(
+        message: impl Into<Cow<'static, str>>,
+    ) -> impl FnOnce(lancedb::Error) -> StoreError {
+        let message = message.into();
+        move |source| StoreError::Write { message, source }
+    }
+}

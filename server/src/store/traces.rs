@@ -1,0 +1,286 @@
+//! The `traces` table: one row per recorded experience, appended and never changed, embedded
+//! (when a model was there) so that similar problems can be recalled.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::{Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use futures::TryStreamExt;
+use lancedb::query::{ExecutableQuery, QueryBase, Select};
+
+use super::error::StoreError;
+use super::rows::{column, string_at, strings, vector_field, vectors_array};
+use super::{Store, TRACES_TABLE, compact, embed_or_zero, read_all};
+use crate::embeddings::Embedder;
+use crate::traces::{Outcome, Trace, TraceSink};
+
+/// Per-lesson outcome counts, from the traces.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LessonCounts {
+    pub accepted: u64,
+    pub dismissed: u64,
+    pub hand_fixed: u64,
+}
+
+impl LessonCounts {
+    /// The outcome counts of every lesson that `traces` name.
+    pub fn from_traces(traces: Vec<Trace>) -> HashMap<String, LessonCounts> {
+        let mut counts: HashMap<String, LessonCounts> = HashMap::new();
+        for trace in traces {
+            let Some(lesson_id) = trace.lesson_id else {
+                continue;
+            };
+            let entry = counts.entry(lesson_id).or_default();
+            match trace.outcome {
+                Outcome::Accepted => entry.accepted += 1,
+                Outcome::Dismissed | Outcome::Disabled => entry.dismissed += 1,
+                Outcome::HandFixed => entry.hand_fixed += 1,
+                Outcome::AgentReported => {}
+            }
+        }
+        counts
+    }
+}
+
+impl Store {
+    /// Appends one trace, embedding it with `embedder` (a zero vector without one).
+    pub async fn record_trace(
+        &self,
+        trace: &Trace,
+        embedder: Option<&dyn Embedder>,
+    ) -> Result<(), StoreError> {
+        let dimension = embedder
+            .map(|e| e.dimension())
+            .unwrap_or(crate::embeddings::DEFAULT_DIMENSION);
+        let mut vectors = embed_or_zero(embedder, &[trace.embedding_text()], dimension)?;
+        let model = embedder
+            .map(|e| e.model_name().to_string())
+            .unwrap_or_default();
+        self.write_trace(trace, vectors.remove(0), &model).await
+    }
+
+    /// Appends one trace whose embedding was computed already (`model` empty: none).
+    pub async fn write_trace(
+        &self,
+        trace: &Trace,
+        vector: Vec<f32>,
+        model: &str,
+    ) -> Result<(), StoreError> {
+        self.write_traces(std::slice::from_ref(trace), &[vector], model)
+            .await
+    }
+
+    /// Merges the traces table's small appends (one per recorded trace or import batch) so that
+    /// searches read few files.
+    pub async fn compact_traces(&self) -> Result<(), StoreError> {
+        if let Some(table) = self.existing_table(TRACES_TABLE).await? {
+            compact(&table, TRACES_TABLE).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends traces, one vector each, in one write.
+    pub async fn write_traces(
+        &self,
+        traces: &[Trace],
+        vectors: &[Vec<f32>],
+        model: &str,
+    ) -> Result<(), StoreError> {
+        let Some(dimension) = vectors.first().map(Vec::len) else {
+            return Ok(());
+        };
+        let table = self.table(TRACES_TABLE, schema(dimension)).await?;
+        let batch = batch(traces, vectors, model, dimension)?;
+        table
+            .add(batch)
+            .execute()
+            .await
+            .map_err(StoreError::write("failed to add traces"))?;
+        Ok(())
+    }
+
+    /// The `limit` traces nearest to `vector` that were embedded (cosine distance).
+    pub async fn nearest_traces(
+        &self,
+        vector: &[f32],
+        limit: usize,
+    ) -> Result<Vec<(Trace, f32)>, StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches: Vec<RecordBatch> = table
+            .query()
+            .nearest_to(vector)
+            .map_err(StoreError::query("invalid query vector"))?
+            .distance_type(lancedb::DistanceType::Cosine)
+            .only_if("embedding_model != ''")
+            .select(Select::columns(&[&COLUMNS[..], &["_distance"]].concat()))
+            .limit(limit)
+            .execute()
+            .await
+            .map_err(StoreError::query("failed to search traces"))?
+            .try_collect()
+            .await
+            .map_err(StoreError::query("failed to read traces"))?;
+        let traces = traces_from_batches(&batches)?;
+        let mut distances = Vec::new();
+        for batch in &batches {
+            let column = batch.column_by_name("_distance").and_then(|c| {
+                c.as_any()
+                    .downcast_ref::<arrow_array::Float32Array>()
+                    .cloned()
+            });
+            if let Some(column) = column {
+                distances.extend(column.values().iter().copied());
+            }
+        }
+        Ok(traces.into_iter().zip(distances).collect())
+    }
+
+    /// Every trace, oldest first.
+    pub async fn traces(&self) -> Result<Vec<Trace>, StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches = read_all(&table, Some(&COLUMNS)).await?;
+        let mut traces = traces_from_batches(&batches)?;
+        traces.sort_by(|a, b| (a.time_ms, &a.id).cmp(&(b.time_ms, &b.id)));
+        Ok(traces)
+    }
+
+    /// Outcome counts per lesson id.
+    pub async fn lesson_counts(&self) -> Result<HashMap<String, LessonCounts>, StoreError> {
+        Ok(LessonCounts::from_traces(self.traces().await?))
+    }
+}
+
+/// The trace recorder writes into the `traces` table.
+impl TraceSink for Store {
+    type Error = StoreError;
+
+    fn write_trace(
+        &self,
+        trace: &Trace,
+        vector: Vec<f32>,
+        model: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::write_trace(self, trace, vector, model)
+    }
+}
+
+/// The columns a trace is read back from (all but the vector and the model).
+const COLUMNS: [&str; 11] = [
+    "id",
+    "time_ms",
+    "outcome",
+    "lesson_id",
+    "file",
+    "before",
+    "after",
+    "libraries",
+    "contributor",
+    "workspace",
+    "note",
+];
+
+/// The columns of the `traces` table.
+fn schema(dimension: usize) -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("time_ms", DataType::Int64, false),
+        Field::new("outcome", DataType::Utf8, false),
+        Field::new("lesson_id", DataType::Utf8, true),
+        Field::new("file", DataType::Utf8, false),
+        Field::new("before", DataType::Utf8, false),
+        Field::new("after", DataType::Utf8, false),
+        Field::new("libraries", DataType::Utf8, false),
+        Field::new("contributor", DataType::Utf8, false),
+        Field::new("workspace", DataType::Utf8, false),
+        Field::new("note", DataType::Utf8, false),
+        Field::new("embedding_model", DataType::Utf8, false),
+        vector_field(dimension),
+    ]))
+}
+
+/// The rows of `traces`, one vector each.
+fn batch(
+    traces: &[Trace],
+    vectors: &[Vec<f32>],
+    model: &str,
+    dimension: usize,
+) -> Result<RecordBatch, StoreError> {
+    let libraries: Vec<String> = traces.iter().map(|t| t.libraries.join(",")).collect();
+    RecordBatch::try_new(
+        schema(dimension),
+        vec![
+            strings(traces.iter().map(|t| t.id.as_str())),
+            Arc::new(Int64Array::from_iter_values(
+                traces.iter().map(|t| t.time_ms),
+            )),
+            strings(traces.iter().map(|t| t.outcome.as_str())),
+            Arc::new(StringArray::from_iter(
+                traces.iter().map(|t| t.lesson_id.as_deref()),
+            )),
+            strings(traces.iter().map(|t| t.file.as_str())),
+            strings(traces.iter().map(|t| t.before.as_str())),
+            strings(traces.iter().map(|t| t.after.as_str())),
+            strings(libraries.iter().map(String::as_str)),
+            strings(traces.iter().map(|t| t.contributor.as_str())),
+            strings(traces.iter().map(|t| t.workspace.as_str())),
+            strings(traces.iter().map(|t| t.note.as_str())),
+            strings(traces.iter().map(|_| model)),
+            Arc::new(vectors_array(vectors, dimension)?),
+        ],
+    )
+    .map_err(|source| StoreError::BuildRows {
+        rows: "trace",
+        source,
+    })
+}
+
+/// The traces of `batches`; a row with an unknown outcome is skipped with a warning.
+fn traces_from_batches(batches: &[RecordBatch]) -> Result<Vec<Trace>, StoreError> {
+    let mut traces = Vec::new();
+    for batch in batches {
+        let text = |name: &str| column::<StringArray>(batch, name);
+        let (ids, outcomes, lesson_ids, files) = (
+            text("id")?,
+            text("outcome")?,
+            text("lesson_id")?,
+            text("file")?,
+        );
+        let (befores, afters, libraries) = (text("before")?, text("after")?, text("libraries")?);
+        let (contributors, workspaces, notes) =
+            (text("contributor")?, text("workspace")?, text("note")?);
+        let times = column::<Int64Array>(batch, "time_ms")?;
+        for row in 0..batch.num_rows() {
+            let Some(outcome) = Outcome::parse(outcomes.value(row)) else {
+                tracing::warn!(
+                    "skipping a trace with unknown outcome `{}`",
+                    outcomes.value(row)
+                );
+                continue;
+            };
+            traces.push(Trace {
+                id: ids.value(row).to_string(),
+                time_ms: times.value(row),
+                outcome,
+                lesson_id: string_at(lesson_ids, row),
+                file: files.value(row).to_string(),
+                before: befores.value(row).to_string(),
+                after: afters.value(row).to_string(),
+                libraries: libraries
+                    .value(row)
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                contributor: contributors.value(row).to_string(),
+                workspace: workspaces.value(row).to_string(),
+                note: notes.value(row).to_string(),
+            });
+        }
+    }
+    Ok(traces)
+}
