@@ -340,11 +340,11 @@ good = "x"
 
     #[test]
     fn unknown_fields_and_bad_severity_are_reported() {
-        let text = GOOD.replace("severity = \"warning\"", "severity = \"loud\"\ncolour = 1");
+        let text = GOOD.replace("severity = \"warning\"", "severity = \"loud\"\ncolor = 1");
         let (_, problems) = parse_pack_text(&text, "demo.toml");
         assert_eq!(problems.len(), 1);
         assert!(
-            problems[0].message.contains("severity") || problems[0].message.contains("colour"),
+            problems[0].message.contains("severity") || problems[0].message.contains("color"),
             "{:?}",
             problems
         );
