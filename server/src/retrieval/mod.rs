@@ -151,14 +151,8 @@ mod tests {
     use crate::embeddings::FakeEmbedder;
     use crate::store::InMemoryStore;
 
-    #[tokio::test]
-    async fn search_puts_what_both_doc_searches_find_first_then_the_nearest_lesson() {
-        let embedder = FakeEmbedder::default();
-        let (builtin, _) = crate::lessons::builtin_lessons();
-        let lessons: Vec<Lesson> = builtin
-            .into_iter()
-            .filter(|lesson| lesson.id == "pandas-iterrows-loop")
-            .collect();
+    /// The docs of a tiny documented package: a sort method and a plotting method.
+    fn tinyframe_chunks() -> Vec<crate::docs::DocChunk> {
         let mut chunks = chunks_for(
             "tinyframe",
             "tinyframe.Frame.sort_values",
@@ -175,6 +169,18 @@ mod tests {
             "Draw a histogram of one column.",
             "frame.py:7",
         ));
+        chunks
+    }
+
+    #[tokio::test]
+    async fn search_puts_what_both_doc_searches_find_first_then_the_nearest_lesson() {
+        let embedder = FakeEmbedder::default();
+        let (builtin, _) = crate::lessons::builtin_lessons();
+        let lessons: Vec<Lesson> = builtin
+            .into_iter()
+            .filter(|lesson| lesson.id == "pandas-iterrows-loop")
+            .collect();
+        let chunks = tinyframe_chunks();
         let mut store = InMemoryStore::default();
         store.add_lessons(&lessons, &embedder).unwrap();
         store.add_docs(&chunks, &embedder).unwrap();
@@ -200,22 +206,7 @@ mod tests {
     #[tokio::test]
     async fn context_runs_on_the_in_memory_store_and_leads_with_the_doc_both_searches_find() {
         let embedder = FakeEmbedder::default();
-        let mut chunks = chunks_for(
-            "tinyframe",
-            "tinyframe.Frame.sort_values",
-            "method",
-            "(by, kind='quicksort')",
-            "Sort rows by a column; kind='mergesort' keeps ties in order.",
-            "frame.py:4",
-        );
-        chunks.extend(chunks_for(
-            "tinyframe",
-            "tinyframe.Frame.plot_histogram",
-            "method",
-            "(column)",
-            "Draw a histogram of one column.",
-            "frame.py:7",
-        ));
+        let chunks = tinyframe_chunks();
         let mut store = InMemoryStore::default();
         store.add_docs(&chunks, &embedder).unwrap();
         let catalog = catalog::Catalog::load(&store).await.unwrap();
