@@ -98,17 +98,32 @@ fn main() {
         &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
         "textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}}),
     );
-    let (first_at, first) = wait_for(&receiver, |m| {
+    // The first diagnostics, and the end of the background loading (model, store), which
+    // re-analyzes the document with the store's lessons: the edits start after both, so that
+    // neither overlaps them (a fixed pause let a slow load fall among the edits).
+    let is_first = |m: &serde_json::Value| {
         m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 1
-    });
+    };
+    let is_loaded = |m: &serde_json::Value| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.contains("memory loaded"))
+    };
+    let (first_at, first) = wait_for(&receiver, |m| is_first(m) || is_loaded(m));
+    let (first_at, first) = if is_loaded(&first) {
+        wait_for(&receiver, is_first)
+    } else {
+        wait_for(&receiver, is_loaded);
+        (first_at, first)
+    };
     let open_to_first = first_at.duration_since(opened);
     let n_findings = first["params"]["diagnostics"]
         .as_array()
         .map(Vec::len)
         .unwrap_or(0);
-
-    // Let the background loading (model, store) finish so it does not overlap the edits...
-    std::thread::sleep(Duration::from_secs(3));
+    // ...and the re-analysis the loading starts has published.
+    std::thread::sleep(Duration::from_secs(1));
     while receiver.try_recv().is_ok() {}
 
     // ...then single-character edits spread over the file: type a character into a comment
