@@ -61,7 +61,7 @@ async fn quick_fix_dismiss_and_disable_are_offered_for_a_finding() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dismissing_inserts_a_suppression_the_matcher_honours_and_records_a_trace() {
+async fn dismissing_inserts_a_suppression_the_matcher_honors_and_records_a_trace() {
     let mut workspace = Workspace::start(json!({})).await;
     let uri = workspace.uri("a.py");
     workspace.client.open(&uri, BARE_EXCEPT, 1).await;

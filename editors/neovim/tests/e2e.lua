@@ -110,7 +110,7 @@ end) and ok_all
 
 step('pure helpers: settings, versions, store checks', function()
   local lore = require('lore')
-  local clean, problems = lore.clean_settings({ debounceMs = 0, traces = 'yes', colour = 'red', store = '/tmp/x/' })
+  local clean, problems = lore.clean_settings({ debounceMs = 0, traces = 'yes', color = 'red', store = '/tmp/x/' })
   assert(vim.deep_equal(clean, { debounceMs = 0, store = '/tmp/x' }), vim.inspect(clean))
   assert(#problems == 2, vim.inspect(problems))
   assert(lore.version_at_least('0.10.0', '0.9.0') and not lore.version_at_least('0.0.9', '0.1.0'))

@@ -326,7 +326,7 @@ async function main() {
     await page.locator(".notifications-toasts .notification-toast", { hasText: "stopped unexpectedly" }).waitFor();
     await waitFor("a new lore server", () => loreServers(codeServerProcess.pid).some((pid) => pid !== servers[0]));
     await screenshot("7-restarted");
-    // The new server analyses what is typed.
+    // The new server analyzes what is typed.
     await editorLine("return value").click();
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\ntry:\n    pass\nexcept:\n    pass\n");
