@@ -98,7 +98,7 @@ fn check_exits_0_on_clean_code_and_2_on_errors() {
 }
 
 #[test]
-fn check_honours_the_workspace_config() {
+fn check_honors_the_workspace_config() {
     let store = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -215,7 +215,7 @@ fn write_tinyframe(site: &std::path::Path) {
     std::fs::write(package.join("core/__init__.py"), "").unwrap();
     std::fs::write(
         package.join("core/frame.py"),
-        "def _with_doc(text):\n    def decorate(function):\n        function.__doc__ = text\n        return function\n    return decorate\n\n\nclass Frame:\n    \"\"\"A table of labelled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n\n    @_with_doc(\"Number the rows within each group, from 1.\\n\\nSee Also\\n--------\\nFrame.sort_values : Sort rows by a column.\\n\")\n    def cumcount(self, by):\n        pass\n",
+        "def _with_doc(text):\n    def decorate(function):\n        function.__doc__ = text\n        return function\n    return decorate\n\n\nclass Frame:\n    \"\"\"A table of labeled columns.\"\"\"\n\n    def sort_values(self, by, kind='quicksort'):\n        \"\"\"Sort rows by a column. Use kind='mergesort' for a stable sort that keeps ties in order.\"\"\"\n\n    def plot_histogram(self, column):\n        \"\"\"Draw a histogram of one column.\"\"\"\n\n    @_with_doc(\"Number the rows within each group, from 1.\\n\\nSee Also\\n--------\\nFrame.sort_values : Sort rows by a column.\\n\")\n    def cumcount(self, by):\n        pass\n",
     )
     .unwrap();
 }

@@ -122,7 +122,7 @@ async fn malformed_commands_and_settings_get_clear_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_huge_file_is_kept_in_sync_but_not_analysed() {
+async fn a_huge_file_is_kept_in_sync_but_not_analyzed() {
     let mut workspace = Workspace::start(json!({})).await;
     let uri = workspace.uri("huge.py");
     let line = "except_value = 1  # padding padding padding padding padding padding\n";

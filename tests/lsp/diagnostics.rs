@@ -1,4 +1,4 @@
-//! Diagnostics: pushed with versions, pulled on request, honouring settings.
+//! Diagnostics: pushed with versions, pulled on request, honoring settings.
 
 use serde_json::json;
 

@@ -1,5 +1,6 @@
 //! The language server through the protocol: in-process over a duplex pipe (fake embedder,
-//! real LanceDB in a temp dir), and the real binary over stdio.
+//! real LanceDB in a temp dir), and the real binary over stdio. Payloads are compared with insta
+//! snapshots: inline for small ones, `snapshots/*.snap` for large ones.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -47,6 +48,11 @@ impl Workspace {
         self.dir.path().join("store")
     }
 
+    /// Snapshot settings in which this workspace's temp directory reads `<temp_dir>/`.
+    pub fn snapshot_settings(&self) -> insta::Settings {
+        snapshot_settings(&[self.dir.path()])
+    }
+
     /// Traces in the store, once at least `count` are there.
     pub async fn traces(&self, count: usize) -> Vec<lore::traces::Trace> {
         let store_path = self.store();
@@ -60,6 +66,21 @@ impl Workspace {
         })
         .await
     }
+}
+
+/// Settings for snapshots of payloads that name temp directories: each of `temp_dirs` reads
+/// `<temp_dir>/`, so a snapshot is the same on every run and every machine.
+///
+/// When a payload changes on purpose, `cargo insta review` accepts the new snapshots (without
+/// cargo-insta: `INSTA_UPDATE=always cargo test -p lore --test lsp` rewrites the `.snap` files and
+/// leaves inline ones in `.pending-snap` files). With `CI=true` insta never writes, it only fails.
+pub fn snapshot_settings(temp_dirs: &[&std::path::Path]) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    for dir in temp_dirs {
+        let path = regex::escape(&dir.display().to_string());
+        settings.add_filter(&format!("{path}/?"), "<temp_dir>/");
+    }
+    settings
 }
 
 pub const BARE_EXCEPT: &str = "try:\n    value = int(text)\nexcept:\n    value = 0\n";

@@ -1,7 +1,8 @@
 -- End-to-end test of the lore plugin in a real headless Neovim (0.11+). Run by tests/run.sh:
 --   nvim --headless --clean --cmd 'set rtp^=editors/neovim' -c 'luafile tests/e2e.lua'
 -- Environment: LORE_BIN (the lore binary), LORE_TEST_STORE (an empty temp dir), LORE_TEST_WORKSPACE
--- (a temp copy of tests/fixtures/workspace). Exits 0 when every step passes, 1 otherwise.
+-- (a temp copy of editors/fixtures/workspace, the workspace the VS Code test opens too). Exits 0
+-- when every step passes, 1 otherwise.
 
 local lore_bin = assert(os.getenv('LORE_BIN'), 'LORE_BIN is not set')
 local store = assert(os.getenv('LORE_TEST_STORE'), 'LORE_TEST_STORE is not set')
@@ -109,7 +110,7 @@ end) and ok_all
 
 step('pure helpers: settings, versions, store checks', function()
   local lore = require('lore')
-  local clean, problems = lore.clean_settings({ debounceMs = 0, traces = 'yes', colour = 'red', store = '/tmp/x/' })
+  local clean, problems = lore.clean_settings({ debounceMs = 0, traces = 'yes', color = 'red', store = '/tmp/x/' })
   assert(vim.deep_equal(clean, { debounceMs = 0, store = '/tmp/x' }), vim.inspect(clean))
   assert(#problems == 2, vim.inspect(problems))
   assert(lore.version_at_least('0.10.0', '0.9.0') and not lore.version_at_least('0.0.9', '0.1.0'))

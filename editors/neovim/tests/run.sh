@@ -4,13 +4,15 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 plugin="$(dirname "$here")"
+# The workspace both editors' end-to-end tests open.
+fixture_workspace="$(dirname "$plugin")/fixtures/workspace"
 NVIM="${NVIM:-nvim}"
 LORE_BIN="${LORE_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/lore/target}/debug/lore}"
 [ -x "$LORE_BIN" ] || { echo "lore binary not found at $LORE_BIN (set LORE_BIN)" >&2; exit 2; }
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-cp -r "$here/fixtures/workspace" "$scratch/workspace"
+cp -r "$fixture_workspace" "$scratch/workspace"
 mkdir -p "$scratch/store" "$scratch/state"
 
 export LORE_BIN LORE_TEST_STORE="$scratch/store" LORE_TEST_WORKSPACE="$scratch/workspace"

@@ -22,6 +22,8 @@ import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const extensionRoot = path.resolve(here, "../..");
+// The workspace both editors' end-to-end tests open (editors/fixtures/workspace).
+const fixtureWorkspace = path.resolve(extensionRoot, "../fixtures/workspace");
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/lore/target");
 const loreBin = process.env.LORE_BIN ?? path.join(targetDir, "debug/lore");
 const codeServer = process.env.CODE_SERVER ?? "code-server";
@@ -132,7 +134,7 @@ const store = path.join(scratch, "store");
 const workspace = path.join(scratch, "workspace");
 const profile = path.join(scratch, "chromium");
 fs.mkdirSync(store);
-fs.cpSync(path.join(extensionRoot, "tests/fixtures/workspace"), workspace, { recursive: true });
+fs.cpSync(fixtureWorkspace, workspace, { recursive: true });
 const fixture = path.join(workspace, "bare_except.py");
 
 const baseSettings = {
@@ -324,7 +326,7 @@ async function main() {
     await page.locator(".notifications-toasts .notification-toast", { hasText: "stopped unexpectedly" }).waitFor();
     await waitFor("a new lore server", () => loreServers(codeServerProcess.pid).some((pid) => pid !== servers[0]));
     await screenshot("7-restarted");
-    // The new server analyses what is typed.
+    // The new server analyzes what is typed.
     await editorLine("return value").click();
     await page.keyboard.press("Control+End");
     await page.keyboard.type("\ntry:\n    pass\nexcept:\n    pass\n");

@@ -44,7 +44,7 @@ describe("renderContext", () => {
 });
 
 describe("isUnknownSubcommand", () => {
-  it("recognises clap's message", () => {
+  it("recognizes clap's message", () => {
     assert.ok(isUnknownSubcommand("error: unrecognized subcommand 'search'\n"));
     assert.ok(!isUnknownSubcommand("error: the store is locked"));
   });
