@@ -48,7 +48,7 @@ PY
 
 if [ ! -f "$ort_dir/libonnxruntime.so" ]; then
   log "fetching ONNX Runtime (onnxruntime wheel)"
-  fetch_wheel "onnxruntime>=1.31"
+  fetch_wheel "onnxruntime==1.32.0"
   unzip_member "$wheels/onnxruntime-*.whl" 'onnxruntime/capi/libonnxruntime\.so\.[0-9.]+$' "$ort_dir/libonnxruntime.so"
 fi
 

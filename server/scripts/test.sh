@@ -10,7 +10,7 @@ server/scripts/setup.sh || exit 1
 # A real MCP client (the official Python SDK) for the MCP server's test.
 venv="${LORE_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/lore/test-venv}"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import mcp" 2>/dev/null; then
-  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "mcp>=1.9" || exit 1
+  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "mcp==2.3.0" || exit 1
 fi
 export LORE_TEST_PYTHON="$venv/bin/python"
 

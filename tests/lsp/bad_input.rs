@@ -126,7 +126,7 @@ async fn a_huge_file_is_kept_in_sync_but_not_analyzed() {
     let mut workspace = Workspace::start(json!({})).await;
     let uri = workspace.uri("huge.py");
     let line = "except_value = 1  # padding padding padding padding padding padding\n";
-    let text: String = line.repeat(lore::documents::MAX_ANALYSED_BYTES / line.len() + 10);
+    let text: String = line.repeat(lore::documents::MAX_ANALYZED_BYTES / line.len() + 10);
     workspace.client.open(&uri, &text, 1).await;
     assert!(workspace.client.diagnostics(&uri, 1).await.is_empty());
     let hover = workspace

@@ -205,10 +205,10 @@ pub fn run(args: &CheckArgs, store: &Path) -> anyhow::Result<ExitCode> {
 /// Reads a file; a file that cannot be read, is too large or is not UTF-8 is an error.
 fn read(file: &Path) -> Result<String, String> {
     let bytes = std::fs::read(file).map_err(|error| format!("cannot read: {error}"))?;
-    if bytes.len() > crate::documents::MAX_ANALYSED_BYTES {
+    if bytes.len() > crate::documents::MAX_ANALYZED_BYTES {
         return Err(format!(
             "larger than {} bytes; skipped",
-            crate::documents::MAX_ANALYSED_BYTES
+            crate::documents::MAX_ANALYZED_BYTES
         ));
     }
     String::from_utf8(bytes).map_err(|error| {

@@ -9,8 +9,8 @@ use tree_sitter::Tree;
 use crate::analysis::parse;
 pub use line_index::{LineIndex, PositionEncoding, PositionError, TextPosition};
 
-/// Files larger than this are kept in sync but not analysed.
-pub const MAX_ANALYSED_BYTES: usize = 8 * 1024 * 1024;
+/// Files larger than this are kept in sync but not analyzed.
+pub const MAX_ANALYZED_BYTES: usize = 8 * 1024 * 1024;
 
 /// One change from the client: a range in the negotiated encoding (or the whole text).
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ impl Document {
     }
 
     pub fn is_too_large(&self) -> bool {
-        self.text.len() > MAX_ANALYSED_BYTES
+        self.text.len() > MAX_ANALYZED_BYTES
     }
 
     /// Applies the changes in order and re-parses incrementally. Returns the edits, each in

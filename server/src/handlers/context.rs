@@ -40,7 +40,7 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
     if document.is_too_large() {
         return Err(invalid_params(format!(
             "{uri} is larger than {} bytes",
-            crate::documents::MAX_ANALYSED_BYTES
+            crate::documents::MAX_ANALYZED_BYTES
         )));
     }
     let cursor = document

@@ -180,7 +180,7 @@ impl Session {
         let mut findings = if document.is_too_large() {
             tracing::warn!(
                 "{uri} is larger than {} bytes; not analyzed",
-                crate::documents::MAX_ANALYSED_BYTES
+                crate::documents::MAX_ANALYZED_BYTES
             );
             Vec::new()
         } else {
