@@ -254,10 +254,12 @@ impl Session {
             lessons,
             imports: file_imports,
         };
-        let old = open.findings.replace(new);
-        if let Some(old) = old {
-            let current = &open.findings.as_ref().expect("just set").findings;
-            let fixes = traces::vanished(old.findings, current, &document);
+        let fixes = open
+            .findings
+            .take()
+            .map(|old| traces::vanished(old.findings, &new.findings, &document));
+        open.findings = Some(new);
+        if let Some(fixes) = fixes {
             Session::queue_hand_fixes(state, uri, fixes);
         }
         Some((document.version, diagnostics))
