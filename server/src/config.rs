@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::learning::Policy;
 use crate::lessons::Severity;
 
 /// The client-facing settings. Every key is documented in the README.
@@ -32,6 +33,11 @@ pub struct Settings {
     pub semantic_debounce_ms: u64,
     /// Cosine similarity a statement needs to earn a semantic hint (0 to 1).
     pub semantic_threshold: f32,
+    /// The thresholds by which evidence lowers and retires lessons.
+    pub curation: Policy,
+    /// How often the server weighs the evidence in the background (0: never; `lore curate`
+    /// still does).
+    pub curation_interval_secs: u64,
 }
 
 impl Default for Settings {
@@ -47,6 +53,8 @@ impl Default for Settings {
             semantic_hints: true,
             semantic_debounce_ms: 750,
             semantic_threshold: crate::retrieval::hints::DEFAULT_THRESHOLD,
+            curation: Policy::default(),
+            curation_interval_secs: 300,
         }
     }
 }
@@ -65,7 +73,11 @@ impl Settings {
         if value.is_null() {
             return Ok(Settings::default());
         }
-        serde_json::from_value(value).map_err(ConfigError::Settings)
+        let settings: Settings = serde_json::from_value(value).map_err(ConfigError::Settings)?;
+        if let Some(problem) = settings.curation.problem() {
+            return Err(ConfigError::Curation(problem));
+        }
+        Ok(settings)
     }
 
     /// The store directory: the setting, else `LORE_STORE`, else the default.
@@ -103,6 +115,8 @@ pub fn resolve_store(explicit: Option<&str>) -> PathBuf {
 pub enum ConfigError {
     #[error("invalid lore settings: {0}")]
     Settings(#[source] serde_json::Error),
+    #[error("invalid lore settings: curation: {0}")]
+    Curation(String),
     #[error("{}: {source}", path.display())]
     Parse {
         path: PathBuf,

@@ -134,7 +134,7 @@ pub fn diagnostic(
     };
     lsp::Diagnostic {
         range: byte_range_to_lsp(document, finding.range.clone(), encoding),
-        severity: Some(severity(override_severity.unwrap_or(lesson.severity))),
+        severity: Some(severity(override_severity.unwrap_or(lesson.severity_now()))),
         code: Some(NumberOrString::String(lesson.id.clone())),
         code_description: lesson
             .references

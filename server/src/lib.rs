@@ -9,9 +9,10 @@ pub mod documents;
 pub mod embeddings;
 pub mod lessons;
 
-// The memory: the LanceDB store, the traces and documentation it holds, loading it, and
-// retrieval over it.
+// The memory: the LanceDB store, the traces and documentation it holds, loading it, learning
+// from it, and retrieval over it.
 pub mod docs;
+pub mod learning;
 pub mod memory;
 pub mod retrieval;
 pub mod store;

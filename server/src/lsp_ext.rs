@@ -50,6 +50,35 @@ pub const RECORD_TRACE: &str = "lore.recordTrace";
 /// Disables a lesson in the workspace (`.lore.toml`) and records a trace.
 pub const DISABLE_LESSON: &str = "lore.disableLesson";
 
+/// Weighs every lesson's evidence now (what the background pass does every few minutes) and
+/// answers with what changed.
+pub const CURATE_COMMAND: &str = "lore.curate";
+
+/// Lists the candidate lessons and quarantined experience waiting for review (what
+/// `lore lessons review --json` prints).
+pub const REVIEW_CANDIDATES: &str = "lore.reviewCandidates";
+/// Approves a candidate lesson: `{"id": ..., "as": NEW_ID?}`; answers `{"id": ACTIVE_ID}`.
+pub const APPROVE_CANDIDATE: &str = "lore.approveCandidate";
+/// Rejects a candidate lesson: `{"id": ..., "reason": ...}`.
+pub const REJECT_CANDIDATE: &str = "lore.rejectCandidate";
+
+/// Arguments of `lore.approveCandidate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveCandidateArgs {
+    pub id: String,
+    #[serde(default, rename = "as")]
+    pub new_id: Option<String>,
+}
+
+/// Arguments of `lore.rejectCandidate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectCandidateArgs {
+    pub id: String,
+    pub reason: String,
+}
+
 /// Runs the `lore/context` request for clients that cannot send custom requests.
 pub const CONTEXT_COMMAND: &str = "lore.context";
 /// The custom request: context from the memory for a position in a document.

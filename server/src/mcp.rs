@@ -21,7 +21,7 @@ use crate::lessons::Lesson;
 use crate::retrieval::catalog::Catalog;
 use crate::retrieval::context::{self, ContextRequest, Memory};
 use crate::store::Store;
-use crate::traces::Experience;
+use crate::traces::{Experience, Outcome, current_user};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ContextArgs {
@@ -104,8 +104,10 @@ fn json_result<T: serde::Serialize>(value: &T) -> Result<CallToolResult, McpErro
 #[tool_router]
 impl LoreMcp {
     pub fn new(store: Store, embedder: Arc<dyn Embedder>, lessons: Vec<Lesson>) -> LoreMcp {
+        // Retired, candidate and quarantined lessons are not served to agents.
         let lessons = lessons
             .into_iter()
+            .filter(Lesson::is_served)
             .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
             .collect();
         LoreMcp {
@@ -115,6 +117,15 @@ impl LoreMcp {
             catalog: Arc::default(),
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// What people did with each lesson, read fresh: other processes record traces too.
+    async fn votes(&self) -> crate::traces::Votes {
+        self.store
+            .votes()
+            .await
+            .unwrap_or_default()
+            .with_half_life(crate::learning::Policy::default().half_life_days)
     }
 
     async fn catalog(&self) -> Arc<Catalog> {
@@ -160,13 +171,13 @@ impl LoreMcp {
                 Ok(cursor) => cursor,
                 Err(error) => return tool_error(error.to_string()),
             };
-        let counts = self.store.lesson_counts().await.unwrap_or_default();
+        let votes = self.votes().await;
         let catalog = self.catalog().await;
         let memory = Memory {
             store: &self.store,
             embedder: self.embedder.as_ref(),
             lessons: &self.lessons,
-            counts: &counts,
+            votes: &votes,
             catalog: &catalog,
         };
         let query: Option<String> = args.query.map(|query| query.chars().take(4000).collect());
@@ -221,16 +232,9 @@ impl LoreMcp {
                 args.id
             ));
         };
-        let counts = self
-            .store
-            .lesson_counts()
-            .await
-            .unwrap_or_default()
-            .get(&args.id)
-            .copied()
-            .unwrap_or_default();
+        let trust = self.votes().await.trust_now(&args.id);
         Ok(CallToolResult::success(vec![ContentBlock::text(
-            lesson.to_markdown(counts.accepted, counts.dismissed, counts.hand_fixed),
+            lesson.to_markdown(&trust.words()),
         )]))
     }
 
@@ -249,19 +253,37 @@ impl LoreMcp {
                 return tool_error(format!("`{field}` is empty"));
             }
         }
+        if let Some(id) = &args.lesson_id
+            && !self.lessons.contains_key(id)
+        {
+            return tool_error(format!(
+                "no lesson `{}`: `lesson_id` must be the code of a lore diagnostic, or left out",
+                id.chars().take(80).collect::<String>()
+            ));
+        }
         let report = Experience {
+            outcome: Some(Outcome::AgentReported.as_str().to_string()),
             problem: args.problem,
             attempt: args.attempt,
             what_failed: args.what_failed,
             fix: args.fix,
             libraries: args.libraries,
             lesson_id: args.lesson_id,
-            source: None,
+            ..Experience::default()
         };
         if let Some(why) = report.problem_with() {
-            return tool_error(why.to_string());
+            return tool_error(why);
         }
-        let trace = report.into_trace();
+        let salt = match self.store.salt().await {
+            Ok(salt) => salt,
+            Err(error) => {
+                return tool_error(format!(
+                    "could not record the experience: {:#}",
+                    anyhow::Error::from(error)
+                ));
+            }
+        };
+        let trace = report.into_trace(&salt, &current_user());
         if let Err(error) = self
             .store
             .record_trace(&trace, Some(self.embedder.as_ref()))
@@ -321,15 +343,8 @@ impl ServerHandler for LoreMcp {
             .lessons
             .get(id)
             .ok_or_else(|| McpError::resource_not_found(format!("no lesson `{id}`"), None))?;
-        let counts = self
-            .store
-            .lesson_counts()
-            .await
-            .unwrap_or_default()
-            .get(id)
-            .copied()
-            .unwrap_or_default();
-        let text = lesson.to_markdown(counts.accepted, counts.dismissed, counts.hand_fixed);
+        let trust = self.votes().await.trust_now(id);
+        let text = lesson.to_markdown(&trust.words());
         Ok(ReadResourceResult::new(vec![ResourceContents::text(text, request.uri.clone())]).into())
     }
 }

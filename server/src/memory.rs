@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::embeddings::Embedder;
 use crate::lessons::{self, Lesson, PackError};
-use crate::store::{LessonCounts, Store, SyncReport};
+use crate::store::{Store, SyncReport};
+use crate::traces::Votes;
 
 /// What loading found.
 #[derive(Debug, Default)]
@@ -36,6 +37,19 @@ pub fn merge_lessons(mut base: Vec<Lesson>, more: Vec<Lesson>) -> Vec<Lesson> {
         match base.iter_mut().find(|existing| existing.id == lesson.id) {
             Some(existing) if existing.version < lesson.version => *existing = lesson,
             Some(_) => {}
+            None => base.push(lesson),
+        }
+    }
+    base
+}
+
+/// `base` with the `stored` lessons laid over it: the store's copy wins at the same version,
+/// since it carries what curation decided (status, lowered severity).
+fn overlay_stored(mut base: Vec<Lesson>, stored: Vec<Lesson>) -> Vec<Lesson> {
+    for lesson in stored {
+        match base.iter_mut().find(|existing| existing.id == lesson.id) {
+            Some(existing) if existing.version <= lesson.version => *existing = lesson,
+            Some(existing) => existing.keep_curation_of(&lesson),
             None => base.push(lesson),
         }
     }
@@ -98,7 +112,7 @@ pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
     }
     let stored = async { anyhow::Ok(Store::open(store_path).await?.lessons().await?) }.await;
     match stored {
-        Ok(stored) => (merge_lessons(builtin, stored), problems),
+        Ok(stored) => (overlay_stored(builtin, stored), problems),
         Err(error) => {
             problems.push(format!(
                 "cannot read lessons from {}: {error:#}; using the built-in packs",
@@ -110,11 +124,11 @@ pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
 }
 
 /// The memory as the retrieval commands need it: the store (with the packs synced into it),
-/// the lessons by id and their outcome counts.
+/// the lessons that may be served, by id, and what people did with them.
 pub struct OpenMemory {
     pub store: Store,
     pub lessons: HashMap<String, Arc<Lesson>>,
-    pub counts: HashMap<String, LessonCounts>,
+    pub votes: Votes,
     pub catalog: crate::retrieval::catalog::Catalog,
 }
 
@@ -128,7 +142,7 @@ impl OpenMemory {
             store: &self.store,
             embedder,
             lessons: &self.lessons,
-            counts: &self.counts,
+            votes: &self.votes,
             catalog: &self.catalog,
         }
     }
@@ -140,17 +154,22 @@ pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<
     let Some(store) = memory.store else {
         anyhow::bail!("{}", memory.problems.join("; "))
     };
-    let counts = store.lesson_counts().await.unwrap_or_default();
+    let votes = store
+        .votes()
+        .await
+        .unwrap_or_default()
+        .with_half_life(crate::learning::Policy::default().half_life_days);
     let catalog = crate::retrieval::catalog::Catalog::load(&store).await?;
     let lessons = memory
         .lessons
         .into_iter()
+        .filter(Lesson::is_served)
         .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
         .collect();
     Ok(OpenMemory {
         store,
         lessons,
-        counts,
+        votes,
         catalog,
     })
 }

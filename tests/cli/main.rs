@@ -467,10 +467,10 @@ fn imported_experience_plans_the_documentation_lookup() {
         stderr.contains("line 2: ") && stderr.contains("line 3: `problem` is empty"),
         "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 1 experience"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("imported 1 new traces"));
     let traces = lore(&["traces", "list", "--json"], store.path());
     let traces: serde_json::Value = serde_json::from_slice(&traces.stdout).unwrap();
-    assert_eq!(traces[0]["outcome"], "agent-reported");
+    assert_eq!(traces[0]["outcome"], "fixed");
 
     let code = site.path().join("work.py");
     std::fs::write(
@@ -641,4 +641,165 @@ fn mcp_server_answers_a_real_mcp_client() {
             .unwrap()
             .contains("What failed: AttributeError")
     );
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// Traces written as JSON lines come back the same: export → import into an empty store →
+/// export. Importing a file twice adds nothing; names never reach the store.
+#[test]
+fn traces_export_and_import_round_trip_and_a_second_import_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("a"), dir.path().join("b"));
+    let lines = dir.path().join("team.jsonl");
+    std::fs::write(
+        &lines,
+        concat!(
+            r#"{"problem": "sum per group", "attempt": "df.groupby('k').agg(sum)", "what_failed": "FutureWarning", "fix": "df.groupby('k').sum()", "libraries": ["pandas"], "contributor": "alice@example.com", "time": "2026-05-01T10:00:00Z"}"#,
+            "\n",
+            r#"{"outcome": "hand-fixed", "attempt": "x = df.ix[0]", "fix": "x = df.loc[0]", "context": "import pandas as pd", "contributor": "bob", "source": "src/load.py"}"#,
+            "\n",
+            r#"{"outcome": "dismissed", "lesson_id": "python-bare-except", "contributor": "carol", "time": "2026-06-01T09:30:00+02:00"}"#,
+            "\n",
+            r#"{"outcome": "launched", "problem": "p", "fix": "f"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let path = lines.to_str().unwrap();
+    let output = lore(&["traces", "import", path], &first);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout_of(&output).contains("imported 3 new traces"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 4: unknown `outcome` `launched`"),
+        "{stderr}"
+    );
+    let again = stdout_of(&lore(&["traces", "import", path], &first));
+    assert!(
+        again.contains("imported 0 new traces") && again.contains("(3 already there"),
+        "{again}"
+    );
+
+    let exported = stdout_of(&lore(&["traces", "export"], &first));
+    assert_eq!(exported.lines().count(), 3, "{exported}");
+    for name in ["alice", "bob", "carol"] {
+        assert!(!exported.contains(name), "{name} in {exported}");
+    }
+    let line: serde_json::Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    assert_eq!(line["schema"], 1);
+    assert_eq!(line["time"], "2026-05-01T10:00:00.000Z");
+    assert_eq!(line["contributor_id"].as_str().unwrap().len(), 16);
+
+    let copy = dir.path().join("export.jsonl");
+    std::fs::write(&copy, &exported).unwrap();
+    stdout_of(&lore(
+        &["traces", "import", copy.to_str().unwrap()],
+        &second,
+    ));
+    assert_eq!(stdout_of(&lore(&["traces", "export"], &second)), exported);
+
+    let dismissed = stdout_of(&lore(
+        &["traces", "export", "--outcome", "dismissed"],
+        &first,
+    ));
+    assert_eq!(dismissed.lines().count(), 1);
+    assert!(
+        dismissed.contains("\"time\":\"2026-06-01T07:30:00.000Z\""),
+        "{dismissed}"
+    );
+    let recent = stdout_of(&lore(
+        &[
+            "traces",
+            "export",
+            "--since",
+            "2026-05-15T00:00:00Z",
+            "--outcome",
+            "fixed,dismissed",
+        ],
+        &first,
+    ));
+    assert_eq!(recent.lines().count(), 1, "{recent}");
+    let bad = lore(&["traces", "export", "--since", "last week"], &first);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Seven teammates dismiss a lesson: `lore curate` retires it (with the reason), `check` stops
+/// reporting it, `lessons show` says why; a person can restore it and retire it by hand.
+#[test]
+fn curate_retires_a_lesson_the_team_dismisses_and_a_person_can_restore_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let lines: String = (0..7)
+        .map(|i| format!("{{\"outcome\": \"dismissed\", \"lesson_id\": \"python-bare-except\", \"contributor\": \"dev{i}\"}}\n"))
+        .collect();
+    let file = dir.path().join("dismissals.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    stdout_of(&lore(&["traces", "import", file.to_str().unwrap()], &store));
+    let project = example_project();
+    let check = |store: &std::path::Path| {
+        String::from_utf8(lore(&["check", project.to_str().unwrap()], store).stdout).unwrap()
+    };
+    assert!(check(&store).contains("python-bare-except"));
+
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["curate", "--json"], &store))).unwrap();
+    assert_eq!(report["traces"], 7);
+    assert_eq!(report["changes"][0]["change"], "retired", "{report}");
+    assert_eq!(report["changes"][0]["id"], "python-bare-except");
+    assert!(!check(&store).contains("python-bare-except"));
+    let shown = stdout_of(&lore(&["lessons", "show", "python-bare-except"], &store));
+    assert!(
+        shown.contains("accepted by 0 of 7 people (7 dismissed it)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("**Retired**") && shown.contains("by curate"),
+        "{shown}"
+    );
+    let quiet: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["curate", "--json"], &store))).unwrap();
+    assert_eq!(
+        quiet["changes"],
+        serde_json::json!([]),
+        "a second run changes nothing"
+    );
+
+    assert!(
+        stdout_of(&lore(&["lessons", "restore", "python-bare-except"], &store))
+            .contains("restored")
+    );
+    assert!(check(&store).contains("python-bare-except"));
+    let quiet: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["curate", "--json"], &store))).unwrap();
+    assert_eq!(
+        quiet["changes"],
+        serde_json::json!([]),
+        "old evidence does not retire it again"
+    );
+
+    let retire = [
+        "lessons",
+        "retire",
+        "python-bare-except",
+        "--reason",
+        "our code base wants bare excepts",
+    ];
+    stdout_of(&lore(&retire, &store));
+    assert!(!check(&store).contains("python-bare-except"));
+    let twice = lore(&retire, &store);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("retired already"));
+    let unknown = lore(&["lessons", "restore", "no-such-lesson"], &store);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no lesson `no-such-lesson`"));
 }

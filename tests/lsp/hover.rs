@@ -46,7 +46,7 @@ async fn hover_over_a_finding_shows_the_lesson_and_null_elsewhere() {
         **References**: <https://docs.python.org/3/tutorial/errors.html#handling-exceptions>, <https://peps.python.org/pep-0008/#programming-recommendations>
 
         ---
-        `python-bare-except` v1 · builtin lesson from builtin:python.toml · accepted 0 · dismissed 0 · fixed by hand 0
+        `python-bare-except` v1 · builtin lesson from builtin:python.toml · no one has acted on it yet
         "#);
     insta::assert_compact_json_snapshot!(
         hover["range"],

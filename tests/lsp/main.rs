@@ -9,6 +9,7 @@ mod bad_input;
 mod binary;
 mod code_actions;
 mod context;
+mod curation;
 mod diagnostics;
 mod hover;
 mod traces;

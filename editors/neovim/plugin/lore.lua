@@ -15,3 +15,7 @@ end, { nargs = '+', desc = "lore: search the team's memory" })
 vim.api.nvim_create_user_command('LoreExplain', function()
   require('lore').explain()
 end, { nargs = 0, desc = 'lore: explain the lesson under the cursor' })
+
+vim.api.nvim_create_user_command('LoreReview', function()
+  require('lore').review()
+end, { nargs = 0, desc = 'lore: review the candidate lessons mined from the team’s fixes' })

@@ -228,6 +228,57 @@ step(':LoreSearch answers or says that it needs a newer lore', function()
   end
 end)
 
+step(':LoreReview lists a mined candidate and approves it through the server', function()
+  -- Two teammates made the same fix by hand; `lore curate` mines a candidate from it.
+  local reports = vim.fn.tempname() .. '.jsonl'
+  local function fix(contributor, before, after)
+    return vim.json.encode({ outcome = 'hand-fixed', contributor = contributor, attempt = before, fix = after })
+  end
+  vim.fn.writefile({
+    fix('ana', 'import time\nstarted = time.clock()', 'import time\nstarted = time.perf_counter()'),
+    fix('ben', 'import time\nt0 = time.clock()\nwork()', 'import time\nt0 = time.perf_counter()\nwork()'),
+  }, reports)
+  local imported = vim.system({ lore_bin, 'traces', 'import', reports, '--store', store }, { text = true }):wait()
+  assert(imported.code == 0, 'import failed: ' .. (imported.stderr or ''))
+  local curated = vim.system({ lore_bin, 'curate', '--json', '--store', store }, { text = true }):wait()
+  assert(curated.code == 0, 'curate failed: ' .. (curated.stderr or ''))
+  local candidate = vim.json.decode(curated.stdout).candidates[1]
+  assert(candidate and candidate.id:find('^mined%-time%-clock'), 'no candidate mined: ' .. curated.stdout)
+
+  local original_select = vim.ui.select
+  local offered
+  vim.ui.select = function(items, options, on_choice)
+    if options.prompt == 'lore: candidate lessons' then
+      offered = items
+      for _, item in ipairs(items) do
+        if item.id == candidate.id then
+          return on_choice(item)
+        end
+      end
+      return on_choice(nil)
+    end
+    on_choice('Approve')
+  end
+  local before = #notifications
+  vim.cmd('LoreReview')
+  wait_for('the approval', function()
+    return notified('approved ' .. candidate.id:gsub('%-', '%%-')) ~= nil or #notifications > before
+  end)
+  vim.ui.select = original_select
+  assert(offered and #offered >= 1, 'no candidates offered')
+  assert(notified('approved ' .. candidate.id:gsub('%-', '%%-')), 'unexpected: ' .. notifications[#notifications].message)
+  assert((floating_text() or ''):find('time.perf_counter()', 1, true), 'the evidence was not shown')
+  close_floats()
+  local listed = vim.system({ lore_bin, 'lessons', 'list', '--json', '--store', store }, { text = true }):wait()
+  for _, lesson in ipairs(vim.json.decode(listed.stdout)) do
+    if lesson.id == candidate.id then
+      assert(lesson.status == 'active', 'status after approval: ' .. lesson.status)
+      return
+    end
+  end
+  error('the approved lesson is not in the store')
+end)
+
 ok_all = step('the quick fix applies and the client runs lore.recordTrace', function()
   -- Spy on the requests the client sends, to see workspace/executeCommand go out.
   local sent = {}

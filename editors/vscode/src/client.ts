@@ -9,6 +9,7 @@ import {
   CloseAction,
   DidChangeConfigurationNotification,
   ErrorAction,
+  ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
   ResponseError,
@@ -183,6 +184,15 @@ export class Session implements vscode.Disposable {
       }
       throw error;
     }
+  }
+
+  /** Runs one of the server's own commands (`workspace/executeCommand`). */
+  async executeCommand<T>(command: string, argument?: unknown): Promise<T> {
+    const client = await this.ensureClient();
+    return client.sendRequest(ExecuteCommandRequest.type, {
+      command,
+      arguments: argument === undefined ? [] : [argument],
+    }) as Promise<T>;
   }
 
   /** Runs `lore ARGS [--store STORE]` and collects its output. */

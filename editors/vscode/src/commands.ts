@@ -5,7 +5,8 @@ import * as vscode from "vscode";
 
 import { NeedsNewerServer, type Session } from "./client";
 import { isUnknownSubcommand, renderContext } from "./render";
-import type { ContextItem } from "./lsp_ext";
+import * as lsp_ext from "./lsp_ext";
+import type { ContextItem, ReviewItem } from "./lsp_ext";
 
 /** Virtual markdown documents (`lore:/lesson/ID.md`, `lore:/context.md`) shown in previews. */
 export class MarkdownDocuments implements vscode.TextDocumentContentProvider {
@@ -45,6 +46,7 @@ export function registerCommands(context: vscode.ExtensionContext, session: Sess
   register("lore.showLesson", (lessonId) => showLesson(session, documents, lessonId));
   register("lore.search", (query) => search(session, documents, query));
   register("lore.showContext", () => showContext(session, documents));
+  register("lore.reviewCandidates", () => reviewCandidates(session, documents));
 }
 
 /** The lesson ids of lore's diagnostics at the cursor. */
@@ -134,5 +136,67 @@ async function showContext(session: Session, documents: MarkdownDocuments): Prom
     } else {
       void vscode.window.showErrorMessage(`lore/context failed: ${error instanceof Error ? error.message : error}`);
     }
+  }
+}
+
+/** A candidate (or quarantined report) as markdown: its evidence, trigger and fix. */
+export function renderReviewItem(item: ReviewItem): string {
+  const lines = [`# ${item.title || item.id}`, "", `\`${item.id}\` · ${item.kind} · ${item.status}`];
+  lines.push(`${item.traces} traces from ${item.contributors} people` + (item.libraries.length ? ` · ${item.libraries.join(", ")}` : ""));
+  if (item.quarantined) lines.push("", `**Quarantined**: ${item.quarantine_reason ?? "text aimed at agents"} (never served until edited)`);
+  if (item.message) lines.push("", item.message);
+  if (item.before) lines.push("", "**Before**", "```python", item.before.trimEnd(), "```");
+  if (item.after) lines.push("**After**", "```python", item.after.trimEnd(), "```");
+  if (item.query) lines.push("", "**Generated trigger**", "```scheme", item.query.trim(), "```");
+  if (item.fix) lines.push("**Generated fix**", "```", item.fix, "```");
+  return lines.join("\n") + "\n";
+}
+
+/** lore: Review Candidate Lessons — pick a candidate, read its evidence, approve or reject it. */
+async function reviewCandidates(session: Session, documents: MarkdownDocuments): Promise<void> {
+  let items: ReviewItem[];
+  try {
+    items = await session.executeCommand<ReviewItem[]>(lsp_ext.REVIEW_CANDIDATES);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`lore: cannot list candidates: ${error instanceof Error ? error.message : error}`);
+    return;
+  }
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage("lore: no candidate lessons to review. `lore curate` mines new ones from the team's fixes.");
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    items.map((item) => ({
+      label: item.id,
+      description: `${item.traces} traces · ${item.contributors} people${item.quarantined ? " · quarantined" : ""}`,
+      detail: item.title,
+      item,
+    })),
+    { title: "lore: Review Candidate Lessons", matchOnDescription: true, matchOnDetail: true },
+  );
+  if (!picked) return;
+  const item = picked.item;
+  await documents.show(`candidate/${item.id}`, renderReviewItem(item));
+  if (item.kind !== "candidate") return;
+  const action = await vscode.window.showQuickPick(["Approve", "Approve as…", "Reject…"], {
+    title: `lore: ${item.id}`,
+  });
+  try {
+    if (action === "Approve" || action === "Approve as…") {
+      const newId =
+        action === "Approve as…"
+          ? await vscode.window.showInputBox({ title: "lore: approve as", prompt: "The lesson's id", value: item.id })
+          : undefined;
+      if (action === "Approve as…" && !newId) return;
+      const result = await session.executeCommand<{ id: string }>(lsp_ext.APPROVE_CANDIDATE, { id: item.id, as: newId });
+      void vscode.window.showInformationMessage(`lore: approved ${result.id}; it is active from now on.`);
+    } else if (action === "Reject…") {
+      const reason = await vscode.window.showInputBox({ title: `lore: reject ${item.id}`, prompt: "Why? (kept with the candidate)" });
+      if (!reason) return;
+      await session.executeCommand(lsp_ext.REJECT_CANDIDATE, { id: item.id, reason });
+      void vscode.window.showInformationMessage(`lore: rejected ${item.id}.`);
+    }
+  } catch (error) {
+    void vscode.window.showErrorMessage(`lore: ${error instanceof Error ? error.message : error}`);
   }
 }

@@ -94,5 +94,33 @@ export interface ContextResult {
   items: ContextItem[];
 }
 
+/** Weighs every lesson's evidence now; answers what changed. */
+export const CURATE = "lore.curate";
+/** Lists the candidate lessons and quarantined experience waiting for review. */
+export const REVIEW_CANDIDATES = "lore.reviewCandidates";
+/** Approves a candidate: `{id, as?}`; answers `{id}` of the lesson now active. */
+export const APPROVE_CANDIDATE = "lore.approveCandidate";
+/** Rejects a candidate: `{id, reason}`. */
+export const REJECT_CANDIDATE = "lore.rejectCandidate";
+
+/** One item of `lore.reviewCandidates` (what `lore lessons review --json` prints). */
+export interface ReviewItem {
+  kind: "candidate" | "trace";
+  id: string;
+  title: string;
+  status: string;
+  libraries: string[];
+  traces: number;
+  contributors: number;
+  query: string | null;
+  fix: string | null;
+  quarantined: boolean;
+  quarantine_reason: string | null;
+  before: string;
+  after: string;
+  message: string;
+  evidence: string[];
+}
+
 /** JSON-RPC "method not found": the server is older than the request. */
 export const METHOD_NOT_FOUND = -32601;

@@ -370,6 +370,7 @@ mod tests {
             fix: None,
             status: LessonStatus::Active,
             provenance: Provenance::default(),
+            curation: Default::default(),
         })
     }
 

@@ -256,7 +256,7 @@ fn check_file(
                 severity: overrides
                     .get(&lesson.id)
                     .copied()
-                    .unwrap_or(lesson.severity)
+                    .unwrap_or(lesson.severity_now())
                     .as_str()
                     .to_string(),
                 message: lesson.message.clone(),

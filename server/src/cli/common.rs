@@ -34,3 +34,20 @@ pub fn say(line: &str) {
 pub fn warn(line: &str) {
     eprintln!("{line}");
 }
+
+/// A progress bar on stderr counting `unit`, or `None` when stderr is not a terminal (scripts
+/// and CI get no bar noise).
+pub fn progress_bar(message: &'static str, unit: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(message);
+    Some(bar)
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use super::common::{runtime, say, warn};
+use super::common::{progress_bar, runtime, say, warn};
 use crate::docs::index::{self, DEFAULT_PACKAGES};
 use crate::embeddings::{EmbedderChoice, load_embedder};
 
@@ -95,19 +95,7 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> anyhow::Result<ExitCode> 
     }
     let embedder = load_embedder(EmbedderChoice::Model)
         .context("the embedding model is needed to index docs: run `lore doctor`")?;
-    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:40}] {pos}/{len} chunks ({per_sec}, eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message("embedding");
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = progress_bar("embedding", "chunks");
     let progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);

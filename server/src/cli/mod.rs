@@ -1,5 +1,5 @@
-//! The command line: `lore serve | check | lessons | traces | doctor | index-docs | eval | mcp |
-//! context | search`, one engine behind all.
+//! The command line: `lore serve | check | lessons | traces | curate | doctor | index-docs |
+//! eval | mcp | context | search`, one engine behind all.
 //!
 //! Every subcommand returns `anyhow::Result<ExitCode>`: `Ok` with its exit code (0, or 1 when it
 //! found something to report), or an error with its context, which [`run`] reports once.
@@ -7,10 +7,12 @@
 mod check;
 mod common;
 mod context;
+mod curate;
 mod doctor;
 mod eval;
 mod index_docs;
 mod lessons;
+mod review;
 mod search;
 mod traces;
 
@@ -44,12 +46,15 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check Python files or folders like a linter (exit 0 clean, 1 findings, 2 error).
     Check(check::CheckArgs),
-    /// List, show or import lessons.
+    /// List, show, import, export and review lessons.
     #[command(subcommand)]
     Lessons(lessons::LessonsCommand),
-    /// Show recorded traces.
+    /// List, import and export recorded traces.
     #[command(subcommand)]
     Traces(traces::TracesCommand),
+    /// Turn traces into better lessons: weigh each lesson's evidence, lower or retire the
+    /// ones people reject, and print what changed.
+    Curate(curate::CurateArgs),
     /// Say what lore finds on this machine (store, model, ONNX Runtime) and what to do.
     Doctor,
     /// Build the documentation knowledge base from installed Python libraries.
@@ -107,6 +112,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args, &store),
         Command::Lessons(command) => lessons::run(command, &store),
         Command::Traces(command) => traces::run(command, &store),
+        Command::Curate(args) => curate::run(&args, &store),
         Command::Doctor => doctor::run(&store),
         Command::IndexDocs(args) => index_docs::run(&args, &store),
         Command::Search(args) => search::run(&args, &store),

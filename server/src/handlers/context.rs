@@ -60,13 +60,13 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         .wait_until_loaded()
         .await
         .map_err(|message| error(ErrorKind::MemoryLoading, message))?;
-    let (store, embedder, lessons, counts, catalog) = {
+    let (store, embedder, lessons, votes, catalog) = {
         let state = session.state();
         (
             state.store.clone(),
             state.embedder.clone(),
-            state.lessons.by_id.clone(),
-            state.counts.clone(),
+            state.lessons.served.clone(),
+            state.votes.clone(),
             state.catalog.clone(),
         )
     };
@@ -80,7 +80,7 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
         store: &store,
         embedder: embedder.as_ref(),
         lessons: &lessons,
-        counts: &counts,
+        votes: &votes,
         catalog: &catalog,
     };
     let request = ContextRequest {

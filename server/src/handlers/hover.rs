@@ -51,8 +51,8 @@ pub fn hover(session: &Arc<Session>, params: HoverParams) -> Result<Option<Hover
             continue;
         }
         seen.push(lesson.id.clone());
-        let counts = state.counts.get(&lesson.id).copied().unwrap_or_default();
-        sections.push(lesson.to_markdown(counts.accepted, counts.dismissed, counts.hand_fixed));
+        let trust = state.votes.trust_now(&lesson.id);
+        sections.push(lesson.to_markdown(&trust.words()));
     }
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {

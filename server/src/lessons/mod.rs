@@ -4,6 +4,6 @@ mod model;
 mod pack;
 mod set;
 
-pub use model::{Fix, Lesson, LessonStatus, Provenance, Severity};
-pub use pack::{PackError, QueryFiles, builtin_lessons, parse_pack, read_pack_file};
+pub use model::{Curation, Fix, Lesson, LessonStatus, Provenance, Retirement, Severity};
+pub use pack::{PackError, QueryFiles, builtin_lessons, parse_pack, read_pack_file, write_pack};
 pub use set::LessonSet;

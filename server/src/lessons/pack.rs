@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
-use super::model::{Lesson, Provenance};
+use super::model::Lesson;
 
 /// The packs compiled into the binary, by file name.
 const BUILTIN_PACKS: &[(&str, &str)] = &[
@@ -87,6 +85,16 @@ pub fn builtin_lessons() -> (Vec<Lesson>, Vec<PackError>) {
         problems.append(&mut pack_problems);
     }
     (lessons, problems)
+}
+
+/// `lessons` as a pack's TOML text (queries inline), which [`parse_pack`] reads back: what
+/// `lore lessons export` writes and `lore lessons edit` opens.
+pub fn write_pack(lessons: &[Lesson]) -> Result<String, toml::ser::Error> {
+    #[derive(serde::Serialize)]
+    struct Pack<'a> {
+        lesson: &'a [Lesson],
+    }
+    toml::to_string(&Pack { lesson: lessons })
 }
 
 /// Reads a pack from disk, with its query files relative to the pack's folder; an unreadable
@@ -173,10 +181,18 @@ pub fn parse_pack(
             problems.push(problem(line, format!("{label}: {message}")));
             continue;
         }
-        let mut lesson = match Lesson::deserialize(entry) {
+        // The path names the field: `severity: unknown variant `loud`, expected ...`.
+        let mut lesson: Lesson = match serde_path_to_error::deserialize(entry) {
             Ok(lesson) => lesson,
             Err(error) => {
-                problems.push(problem(line, format!("{label}: {}", error.message())));
+                let path = error.path().to_string();
+                let message = error.into_inner().message().to_string();
+                let message = if path == "." || message.contains(&format!("`{path}`")) {
+                    message
+                } else {
+                    format!("field `{path}`: {message}")
+                };
+                problems.push(problem(line, format!("{label}: {message}")));
                 continue;
             }
         };
@@ -188,10 +204,12 @@ pub fn parse_pack(
             problems.push(problem(line, format!("{label}: duplicate id in this pack")));
             continue;
         }
-        lesson.provenance = Provenance {
-            origin: origin.to_string(),
-            source: source_name.to_string(),
-        };
+        // An exported pack carries each lesson's provenance (origin, evidence, approval):
+        // keep it, and say where the lesson was read from.
+        if lesson.provenance.origin.is_empty() {
+            lesson.provenance.origin = origin.to_string();
+        }
+        lesson.provenance.source = source_name.to_string();
         lessons.push(lesson);
     }
     (lessons, problems)

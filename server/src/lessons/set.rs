@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::{Lesson, LessonStatus};
+use super::Lesson;
 use crate::analysis::Matcher;
 
 #[derive(Debug)]
@@ -11,6 +11,9 @@ pub struct LessonSet {
     pub matcher: Matcher,
     /// Every known lesson (disabled and retired too), for hover and `lessons show`.
     pub by_id: HashMap<String, Arc<Lesson>>,
+    /// The lessons that may be served: active, not quarantined, not disabled here. Semantic
+    /// hints and retrieval read only these.
+    pub served: HashMap<String, Arc<Lesson>>,
 }
 
 impl LessonSet {
@@ -36,14 +39,12 @@ impl LessonSet {
         build: impl FnOnce(Vec<Arc<Lesson>>) -> Matcher,
     ) -> LessonSet {
         let lessons: Vec<Arc<Lesson>> = lessons.into_iter().map(Arc::new).collect();
-        let active = lessons
+        let served: Vec<Arc<Lesson>> = lessons
             .iter()
-            .filter(|lesson| {
-                lesson.status == LessonStatus::Active && !disabled.contains(&lesson.id)
-            })
+            .filter(|lesson| lesson.is_served() && !disabled.contains(&lesson.id))
             .cloned()
             .collect();
-        let matcher = build(active);
+        let matcher = build(served.clone());
         for problem in matcher.problems() {
             tracing::error!(
                 "lesson `{}` skipped: {}",
@@ -55,7 +56,15 @@ impl LessonSet {
             .into_iter()
             .map(|lesson| (lesson.id.clone(), lesson))
             .collect();
-        LessonSet { matcher, by_id }
+        let served = served
+            .into_iter()
+            .map(|lesson| (lesson.id.clone(), lesson))
+            .collect();
+        LessonSet {
+            matcher,
+            by_id,
+            served,
+        }
     }
 
     /// Lessons left out because their query does not compile, as messages for the user.

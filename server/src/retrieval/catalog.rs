@@ -5,8 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::experience::ExperienceStats;
+use super::freshness::Documented;
 use crate::store::StoreReader;
 use crate::traces::Outcome;
+use crate::traces::screen::screen_trace;
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -15,6 +17,8 @@ pub struct Catalog {
     pub experience: ExperienceStats,
     /// Every lesson row's id and vector: a hundred or so, searched in memory.
     lessons: Vec<(String, Vec<f32>)>,
+    /// Every documented object, to tell out-of-date code.
+    pub documented: Documented,
 }
 
 impl Catalog {
@@ -25,6 +29,7 @@ impl Catalog {
         fixes: impl IntoIterator<Item = (&'a str, &'a [L])>,
     ) -> Catalog {
         let mut by_short: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let documented = Documented::new(doc_names.iter().cloned());
         for (qualified, library) in doc_names {
             let short = short_name(&qualified).to_string();
             by_short
@@ -36,6 +41,7 @@ impl Catalog {
             by_short,
             experience: ExperienceStats::from_fixes(fixes),
             lessons: Vec::new(),
+            documented,
         }
     }
 
@@ -73,7 +79,7 @@ impl Catalog {
         let traces = store.traces().await?;
         let fixes = traces
             .iter()
-            .filter(|trace| is_fix(trace.outcome))
+            .filter(|trace| is_fix(trace.outcome) && !screen_trace(trace).quarantined)
             .map(|trace| (trace.after.as_str(), trace.libraries.as_slice()));
         let lessons = store.lesson_vectors().await?;
         Ok(Catalog::new(doc_names, fixes).with_lessons(lessons))
@@ -124,7 +130,7 @@ pub fn short_name(qualified: &str) -> &str {
 pub fn is_fix(outcome: Outcome) -> bool {
     matches!(
         outcome,
-        Outcome::AgentReported | Outcome::HandFixed | Outcome::Accepted
+        Outcome::AgentReported | Outcome::Fixed | Outcome::HandFixed | Outcome::Accepted
     )
 }
 

@@ -63,6 +63,7 @@ mod tests {
             score: 0.0,
             libraries: Vec::new(),
             provenance: String::new(),
+            trust: None,
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod context;
 pub mod experience;
+pub mod freshness;
 pub mod fusion;
 pub mod hints;
 pub mod intent;
@@ -54,6 +55,11 @@ pub struct Item {
     pub score: f32,
     pub libraries: Vec<String>,
     pub provenance: String,
+    /// How far to trust it, in words: what people did with a lesson, that an experience is one
+    /// unreviewed report, that something is out of date. Memory is data for the reader to
+    /// weigh, never instructions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust: Option<String>,
 }
 
 /// Reciprocal-rank fusion damping for plain searches: the usual 60, so that agreement between
@@ -129,6 +135,11 @@ pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
             "{} lesson from {}",
             lesson.provenance.origin, lesson.provenance.source
         ),
+        trust: lesson
+            .curation
+            .stale
+            .as_ref()
+            .map(|stale| format!("possibly out of date: {stale}")),
     }
 }
 
@@ -141,6 +152,7 @@ pub(crate) fn doc_item(hit: DocHit) -> Item {
         score: 0.0,
         libraries: vec![hit.library],
         provenance: format!("{} docstring at {}", hit.kind, hit.source),
+        trust: Some("the installed library's documentation".into()),
     }
 }
 
@@ -216,7 +228,7 @@ mod tests {
             store: &store,
             embedder: &embedder,
             lessons: &HashMap::new(),
-            counts: &HashMap::new(),
+            votes: &Default::default(),
             catalog: &catalog,
         };
         let request = context::ContextRequest {

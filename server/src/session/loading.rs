@@ -1,14 +1,13 @@
 //! Background loading: the model and the store load off the typing path, then open documents
 //! are analyzed again with the store's lessons. Requests that need the memory wait for it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tower_lsp_server::ls_types::MessageType;
 
 use super::Session;
-use crate::traces::{Trace, TraceRecorder};
+use crate::traces::{Trace, TraceRecorder, Votes, current_user};
 
 /// How long a request waits for the memory before it is told to try again.
 const LOADING_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,13 +35,32 @@ impl Session {
                     .await;
             }
             if let Some(store) = memory.store.clone() {
-                let counts = store.lesson_counts().await.unwrap_or_else(|error| {
+                let store_for_version = store.clone();
+                let votes = store.votes().await.unwrap_or_else(|error| {
                     tracing::warn!(
-                        "failed to read lesson counts: {:#}",
+                        "failed to read the lessons' traces: {:#}",
                         anyhow::Error::from(error)
                     );
-                    HashMap::new()
+                    Votes::default()
                 });
+                let identity = match store.salt().await {
+                    Ok(salt) => {
+                        let root = session
+                            .state()
+                            .workspace_root
+                            .as_ref()
+                            .map(|root| root.display().to_string())
+                            .unwrap_or_default();
+                        Some(salt.identity(&current_user(), &root))
+                    }
+                    Err(error) => {
+                        tracing::error!(
+                            "traces are off: the store's identity salt is unavailable: {:#}",
+                            anyhow::Error::from(error)
+                        );
+                        None
+                    }
+                };
                 let catalog = crate::retrieval::catalog::Catalog::load(&store)
                     .await
                     .unwrap_or_else(|error| {
@@ -60,12 +78,17 @@ impl Session {
                         }
                     }),
                 );
+                let lessons_version = store_for_version.lessons_version().await.unwrap_or(0);
                 let mut state = session.state();
-                state.counts = counts;
+                state.votes = votes.with_half_life(state.settings.curation.half_life_days);
                 state.catalog = Arc::new(catalog);
-                for trace in state.early_traces.drain(..) {
-                    recorder.record(trace);
+                state.lessons_version = lessons_version;
+                if let Some(identity) = &identity {
+                    for trace in state.early_traces.drain(..) {
+                        recorder.record(trace.with_identity(identity));
+                    }
                 }
+                state.identity = identity;
                 state.recorder = Some(recorder);
             }
             if memory.store.is_none() || memory.sync.is_none() {
@@ -111,6 +134,7 @@ impl Session {
                 )
                 .await;
             session.reanalyze_all();
+            session.start_background_curation();
         });
     }
 

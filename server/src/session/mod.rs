@@ -3,6 +3,7 @@
 //! hand-fix detection, and semantic hints. Locks are never held across an `.await`.
 
 mod analysis;
+mod curation;
 mod hints;
 mod loading;
 mod settings;
@@ -19,10 +20,10 @@ use crate::documents::{Document, PositionEncoding};
 use crate::embeddings::Embedder;
 use crate::lessons::LessonSet;
 use crate::retrieval::hints::{HintCache, HintModel};
-use crate::store::LessonCounts;
-use crate::traces::{Trace, TraceRecorder};
+use crate::traces::{Identity, Trace, TraceRecorder, Votes};
 
 pub use analysis::{DocumentFindings, TrackedFinding};
+pub use curation::ReviewFailure;
 use traces::{Claim, PendingHandFix};
 
 /// How the server gets its embedder (the real model, or a fake in tests).
@@ -68,7 +69,12 @@ pub struct State {
     pub settings: Settings,
     pub encoding: PositionEncoding,
     pub lessons: Arc<LessonSet>,
-    pub counts: HashMap<String, LessonCounts>,
+    /// Every person's latest verdict on every lesson: the lessons' trust.
+    pub votes: Votes,
+    /// The salted identities stamped on this session's traces (known once the store is).
+    pub identity: Option<Identity>,
+    /// The version of the store's lessons table the served lessons were read at.
+    pub lessons_version: u64,
     /// What retrieval plans with; read with the store, in the background.
     pub catalog: Arc<crate::retrieval::catalog::Catalog>,
     /// The embedded examples of lessons without a trigger (built on first use).
@@ -104,6 +110,8 @@ pub struct Session {
     embedder_loader: EmbedderLoader,
     /// Becomes true once the model and the store have loaded (or failed to).
     loaded: tokio::sync::watch::Sender<bool>,
+    /// Held by the curation run in progress: one at a time.
+    curating: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Session {
@@ -122,7 +130,9 @@ impl Session {
             client_settings: settings.clone(),
             settings,
             encoding: PositionEncoding::Utf16,
-            counts: HashMap::new(),
+            votes: Votes::default(),
+            identity: None,
+            lessons_version: 0,
             catalog: Arc::default(),
             hint_model: None,
             workspace_root: None,
@@ -139,6 +149,7 @@ impl Session {
             state: Mutex::new(state),
             embedder_loader,
             loaded: tokio::sync::watch::Sender::new(false),
+            curating: tokio::sync::Mutex::new(()),
         }
     }
 

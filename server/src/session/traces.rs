@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::{Session, State, TrackedFinding};
 use crate::convert;
 use crate::documents::Document;
-use crate::traces::{Outcome, Trace};
+use crate::traces::{Outcome, Trace, relative_file};
 
 /// How long a claim by a fix command counts.
 const CLAIM_LIFETIME: Duration = Duration::from_secs(30);
@@ -68,43 +68,30 @@ pub fn vanished(
 }
 
 impl Session {
-    /// Records a trace when traces are on and the store is ready.
-    pub fn record(&self, trace: Trace) {
+    /// Records a trace when traces are on: its file made relative to the workspace, stamped
+    /// with the salted identities once the store is ready (until then it waits).
+    pub fn record(&self, mut trace: Trace) {
         let mut state = self.state();
         if !state.settings.traces {
             return;
         }
-        let root = state
-            .workspace_root
-            .as_ref()
-            .map(|root| root.display().to_string())
-            .unwrap_or_default();
+        trace.file = relative_file(&trace.file, state.workspace_root.as_deref());
         let libraries = trace
             .lesson_id
             .as_ref()
             .and_then(|id| state.lessons.by_id.get(id))
             .map(|lesson| lesson.libraries.clone())
             .unwrap_or_default();
-        let trace = trace.with_workspace(&root).with_libraries(libraries);
-        match &state.recorder {
-            Some(recorder) => recorder.record(trace),
-            None => state.early_traces.push(trace),
+        let trace = trace.with_libraries(libraries);
+        match (&state.recorder, &state.identity) {
+            (Some(recorder), Some(identity)) => recorder.record(trace.with_identity(identity)),
+            _ => state.early_traces.push(trace),
         }
     }
 
-    /// Counts a written trace towards its lesson's outcome counts (shown in hovers).
+    /// Counts a written trace towards its lesson's trust (shown in hovers).
     pub(super) fn count_trace(&self, trace: &Trace) {
-        let Some(lesson_id) = &trace.lesson_id else {
-            return;
-        };
-        let mut state = self.state();
-        let counts = state.counts.entry(lesson_id.clone()).or_default();
-        match trace.outcome {
-            Outcome::Accepted => counts.accepted += 1,
-            Outcome::Dismissed | Outcome::Disabled => counts.dismissed += 1,
-            Outcome::HandFixed => counts.hand_fixed += 1,
-            Outcome::AgentReported => {}
-        }
+        self.state().votes.add(trace);
     }
 
     /// Notes that the client applied a fix or dismissal for `lesson_id` in `uri`, so the

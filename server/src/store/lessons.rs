@@ -11,7 +11,7 @@ use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
 use super::error::StoreError;
 use super::rows::{column, strings, vector_field, vectors_array};
-use super::{LESSONS_TABLE, Store, embed_or_zero, read_all};
+use super::{LESSONS_TABLE, Store, embed_or_zero, read_all, sql_string};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
 
@@ -26,28 +26,25 @@ pub struct SyncReport {
 impl Store {
     /// Makes the store hold every given lesson at least at its version, embedding only what
     /// is new or changed (or was embedded by another model). Lessons the store has at a
-    /// higher version (curated ones) are left alone.
+    /// higher version (curated ones) are left alone; a lesson replaced by a newer version from
+    /// its pack keeps what curation decided about it (its status when retired, its curation).
     pub async fn sync_lessons(
         &self,
         lessons: &[Lesson],
         embedder: Option<&dyn Embedder>,
     ) -> Result<SyncReport, StoreError> {
-        let dimension = embedder
-            .map(|e| e.dimension())
-            .unwrap_or(crate::embeddings::DEFAULT_DIMENSION);
-        let model = embedder
-            .map(|e| e.model_name().to_string())
-            .unwrap_or_default();
+        let dimension = dimension_of(embedder);
+        let model = model_of(embedder);
         let table = self.table(LESSONS_TABLE, schema(dimension)).await?;
         let batches = read_all(&table, Some(&["id", "version", "embedding_model"])).await?;
         let stored: HashMap<String, (u32, String)> = versions(&batches)?;
         let mut report = SyncReport::default();
-        let mut to_write: Vec<&Lesson> = Vec::new();
+        let mut to_write: Vec<Lesson> = Vec::new();
         for lesson in lessons {
             match stored.get(&lesson.id) {
                 None => {
                     report.added += 1;
-                    to_write.push(lesson);
+                    to_write.push(lesson.clone());
                 }
                 Some((version, stored_model))
                     if *version < lesson.version
@@ -56,7 +53,7 @@ impl Store {
                             && !model.is_empty()) =>
                 {
                     report.updated += 1;
-                    to_write.push(lesson);
+                    to_write.push(lesson.clone());
                 }
                 Some(_) => report.unchanged += 1,
             }
@@ -64,46 +61,135 @@ impl Store {
         if to_write.is_empty() {
             return Ok(report);
         }
-        let vectors = embed_or_zero(
-            embedder,
-            &to_write
-                .iter()
-                .map(|l| l.embedding_text())
-                .collect::<Vec<_>>(),
-            dimension,
-        )?;
-        let batch = batch(&to_write, &vectors, &model, dimension)?;
-        let ids: Vec<String> = to_write
+        let replaced: Vec<&str> = to_write
             .iter()
-            .map(|lesson| format!("'{}'", lesson.id.replace('\'', "''")))
+            .filter(|lesson| stored.contains_key(&lesson.id))
+            .map(|lesson| lesson.id.as_str())
             .collect();
-        // Lessons the store already has are replaced: their rows (every version) are deleted,
-        // then the new rows added. The delete would match the new rows too, so it cannot come
-        // second; a crash in between leaves those lessons out until the next sync adds them.
-        let old_rows = format!("id IN ({}) AND version <= {}", ids.join(","), u32::MAX);
-        let existing_ids: Vec<&String> = to_write
-            .iter()
-            .filter(|l| stored.contains_key(&l.id))
-            .map(|l| &l.id)
-            .collect();
-        if existing_ids.is_empty() {
-            table
-                .add(batch)
-                .execute()
-                .await
-                .map_err(StoreError::write("failed to add lessons"))?;
-        } else {
-            table
-                .delete(old_rows.as_str())
-                .await
-                .map_err(StoreError::write("failed to replace lessons"))?;
-            table
-                .add(batch)
-                .execute()
-                .await
-                .map_err(StoreError::write("failed to add lessons"))?;
+        if !replaced.is_empty() {
+            let before = self.lessons_by_ids(&table, &replaced).await?;
+            for lesson in &mut to_write {
+                if let Some(old) = before.get(&lesson.id) {
+                    lesson.keep_curation_of(old);
+                }
+            }
         }
+        self.replace_lessons(&table, &to_write, embedder).await?;
         Ok(report)
+    }
+
+    /// Writes `lessons` as they are (curated, retired, restored, approved), replacing the
+    /// stored rows of their ids.
+    pub async fn put_lessons(
+        &self,
+        lessons: &[Lesson],
+        embedder: Option<&dyn Embedder>,
+    ) -> Result<(), StoreError> {
+        if lessons.is_empty() {
+            return Ok(());
+        }
+        let table = self
+            .table(LESSONS_TABLE, schema(dimension_of(embedder)))
+            .await?;
+        self.replace_lessons(&table, lessons, embedder).await
+    }
+
+    /// The version of the lessons table: it changes whenever any process writes lessons.
+    pub async fn lessons_version(&self) -> Result<u64, StoreError> {
+        let Some(table) = self.existing_table(LESSONS_TABLE).await? else {
+            return Ok(0);
+        };
+        table.version().await.map_err(StoreError::query(
+            "failed to read the lessons table's version",
+        ))
+    }
+
+    /// The stored lessons of `ids`.
+    async fn lessons_by_ids(
+        &self,
+        table: &lancedb::Table,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Lesson>, StoreError> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().copied().collect();
+        let batches = read_all(table, Some(&["id", "version", "lesson_json"])).await?;
+        Ok(lessons_from_batches(&batches)?
+            .into_iter()
+            .filter(|lesson| wanted.contains(lesson.id.as_str()))
+            .map(|lesson| (lesson.id.clone(), lesson))
+            .collect())
+    }
+
+    /// Replaces every row of the ids of `lessons` with one row per lesson. A lesson whose
+    /// embedded text is unchanged keeps its vector (curation changes status, not words), so
+    /// writing without a model loses no embedding.
+    async fn replace_lessons(
+        &self,
+        table: &lancedb::Table,
+        lessons: &[Lesson],
+        embedder: Option<&dyn Embedder>,
+    ) -> Result<(), StoreError> {
+        let ids: Vec<String> = lessons
+            .iter()
+            .map(|lesson| sql_string(&lesson.id))
+            .collect();
+        let filter = format!("id IN ({})", ids.join(","));
+        let stored = stored_vectors(table, &filter).await?;
+        let dimension = stored
+            .values()
+            .next()
+            .map(|(_, _, vector)| vector.len())
+            .unwrap_or_else(|| dimension_of(embedder));
+        let mut vectors: Vec<Option<Vec<f32>>> = Vec::with_capacity(lessons.len());
+        let mut models: Vec<String> = Vec::with_capacity(lessons.len());
+        let mut to_embed = Vec::new();
+        for (index, lesson) in lessons.iter().enumerate() {
+            let text = lesson.embedding_text();
+            match stored.get(&lesson.id) {
+                Some((stored_text, model, vector))
+                    if *stored_text == text
+                        && !model.is_empty()
+                        && vector.len() == dimension
+                        && embedder.is_none_or(|e| e.model_name() == model) =>
+                {
+                    vectors.push(Some(vector.clone()));
+                    models.push(model.clone());
+                }
+                _ => {
+                    vectors.push(None);
+                    models.push(String::new());
+                    to_embed.push((index, text));
+                }
+            }
+        }
+        if !to_embed.is_empty() {
+            let texts: Vec<String> = to_embed.iter().map(|(_, text)| text.clone()).collect();
+            let embedded = match embedder.filter(|e| e.dimension() == dimension) {
+                Some(embedder) => embed_or_zero(Some(embedder), &texts, dimension)?,
+                None => embed_or_zero(None, &texts, dimension)?,
+            };
+            for ((index, _), vector) in to_embed.iter().zip(embedded) {
+                vectors[*index] = Some(vector);
+                models[*index] = embedder
+                    .filter(|e| e.dimension() == dimension)
+                    .map(|e| e.model_name().to_string())
+                    .unwrap_or_default();
+            }
+        }
+        let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
+        let rows: Vec<&Lesson> = lessons.iter().collect();
+        let batch = batch(&rows, &vectors, &models, dimension)?;
+        // The delete would match the new rows too, so it cannot come second; a crash in
+        // between leaves those lessons out until the next sync adds them.
+        table
+            .delete(&filter)
+            .await
+            .map_err(StoreError::write("failed to replace lessons"))?;
+        table
+            .add(batch)
+            .execute()
+            .await
+            .map_err(StoreError::write("failed to add lessons"))?;
+        Ok(())
     }
 
     /// Every lesson in the store (the highest version of each id).
@@ -151,6 +237,18 @@ impl Store {
     }
 }
 
+fn dimension_of(embedder: Option<&dyn Embedder>) -> usize {
+    embedder
+        .map(|e| e.dimension())
+        .unwrap_or(crate::embeddings::DEFAULT_DIMENSION)
+}
+
+fn model_of(embedder: Option<&dyn Embedder>) -> String {
+    embedder
+        .map(|e| e.model_name().to_string())
+        .unwrap_or_default()
+}
+
 /// The columns of the `lessons` table.
 fn schema(dimension: usize) -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -169,11 +267,57 @@ fn schema(dimension: usize) -> SchemaRef {
     ]))
 }
 
-/// The rows of `lessons`, one vector each.
+/// Lesson id → (its embedded text, the model, the vector) of the rows matching `filter`.
+async fn stored_vectors(
+    table: &lancedb::Table,
+    filter: &str,
+) -> Result<HashMap<String, (String, String, Vec<f32>)>, StoreError> {
+    let batches: Vec<RecordBatch> = table
+        .query()
+        .only_if(filter)
+        .select(Select::columns(&[
+            "id",
+            "lesson_json",
+            "embedding_model",
+            "vector",
+        ]))
+        .execute()
+        .await
+        .map_err(StoreError::query("failed to read lessons"))?
+        .try_collect()
+        .await
+        .map_err(StoreError::query("failed to read lessons"))?;
+    let mut stored = HashMap::new();
+    let vectors = ids_and_vectors(&batches)?;
+    let mut vectors = vectors.into_iter();
+    for batch in &batches {
+        let json = column::<StringArray>(batch, "lesson_json")?;
+        let models = column::<StringArray>(batch, "embedding_model")?;
+        for row in 0..batch.num_rows() {
+            let Some((id, vector)) = vectors.next() else {
+                break;
+            };
+            let Ok(lesson) = serde_json::from_str::<Lesson>(json.value(row)) else {
+                continue;
+            };
+            stored.insert(
+                id,
+                (
+                    lesson.embedding_text(),
+                    models.value(row).to_string(),
+                    vector,
+                ),
+            );
+        }
+    }
+    Ok(stored)
+}
+
+/// The rows of `lessons`, one vector and model name each.
 fn batch(
     lessons: &[&Lesson],
     vectors: &[Vec<f32>],
-    model: &str,
+    models: &[String],
     dimension: usize,
 ) -> Result<RecordBatch, StoreError> {
     let json: Vec<String> = lessons
@@ -199,7 +343,7 @@ fn batch(
             strings(libraries.iter().map(String::as_str)),
             strings(lessons.iter().map(|l| l.severity.as_str())),
             strings(json.iter().map(String::as_str)),
-            strings(lessons.iter().map(|_| model)),
+            strings(models.iter().map(String::as_str)),
             Arc::new(vectors_array(vectors, dimension)?),
         ],
     )

@@ -1,4 +1,5 @@
-//! The LanceDB store: tables `lessons`, `traces` and `docs`, every row with an embedding.
+//! The LanceDB store: tables `lessons`, `traces` and `docs`, every row with an embedding, and
+//! `meta`, the store's own settings.
 //! The store is the source of truth at run time; packs are synced into it by id and version.
 //!
 //! Each table has its own file (`lessons.rs`, `traces.rs`, `docs.rs`): its Arrow rows and its
@@ -10,6 +11,7 @@ mod docs;
 mod error;
 mod in_memory;
 mod lessons;
+mod meta;
 mod reader;
 mod rows;
 mod traces;
@@ -29,11 +31,12 @@ pub use error::StoreError;
 pub use in_memory::InMemoryStore;
 pub use lessons::SyncReport;
 pub use reader::StoreReader;
-pub use traces::LessonCounts;
 
 pub const LESSONS_TABLE: &str = "lessons";
 pub const TRACES_TABLE: &str = "traces";
 pub const DOCS_TABLE: &str = "docs";
+/// The store's own settings (the identity salt).
+pub const META_TABLE: &str = "meta";
 
 /// The default store directory: `$XDG_DATA_HOME/lore/store`.
 pub fn default_store_path() -> PathBuf {
@@ -45,6 +48,8 @@ pub fn default_store_path() -> PathBuf {
 pub struct Store {
     connection: lancedb::Connection,
     path: String,
+    /// The identity salt, read (or created) at its first use.
+    salt: Arc<tokio::sync::OnceCell<crate::traces::Salt>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -83,6 +88,7 @@ impl Store {
         Ok(Store {
             connection,
             path: uri,
+            salt: Arc::default(),
         })
     }
 
@@ -247,7 +253,12 @@ mod tests {
         let traces = store.traces().await.unwrap();
         assert_eq!(traces, vec![trace]);
         assert_eq!(
-            store.lesson_counts().await.unwrap()[&lessons[0].id].accepted,
+            store
+                .votes()
+                .await
+                .unwrap()
+                .trust_now(&lessons[0].id)
+                .accepted,
             1
         );
     }

@@ -2,13 +2,10 @@
 //! so that ranking can run on [`InMemoryStore`](super::InMemoryStore) in tests instead of
 //! LanceDB. `Store` answers each by the inherent method of the same name.
 
-use std::collections::HashMap;
-
 use super::Store;
 use super::docs::DocHit;
 use super::error::StoreError;
-use super::traces::LessonCounts;
-use crate::traces::Trace;
+use crate::traces::{Trace, Votes};
 
 /// The store as retrieval reads it. Every future is `Send`, so a search can run in a spawned
 /// task. Distances are cosine distances (0 is the same direction), nearest first.
@@ -62,14 +59,9 @@ pub trait StoreReader: Sync {
     /// Every trace, oldest first.
     fn traces(&self) -> impl Future<Output = Result<Vec<Trace>, StoreError>> + Send;
 
-    /// Outcome counts per lesson id, from the traces.
-    fn lesson_counts(
-        &self,
-    ) -> impl Future<Output = Result<HashMap<String, LessonCounts>, StoreError>> + Send {
-        async move {
-            let traces = self.traces().await?;
-            Ok(LessonCounts::from_traces(traces))
-        }
+    /// Every person's latest verdict on every lesson, from the traces.
+    fn votes(&self) -> impl Future<Output = Result<Votes, StoreError>> + Send {
+        async move { Ok(Votes::from_traces(&self.traces().await?)) }
     }
 }
 

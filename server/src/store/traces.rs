@@ -1,47 +1,19 @@
 //! The `traces` table: one row per recorded experience, appended and never changed, embedded
 //! (when a model was there) so that similar problems can be recalled.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::{Int64Array, RecordBatch, StringArray};
+use arrow_array::{Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use futures::TryStreamExt;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
+use lancedb::table::NewColumnTransform;
 
 use super::error::StoreError;
 use super::rows::{column, string_at, strings, vector_field, vectors_array};
 use super::{Store, TRACES_TABLE, compact, embed_or_zero, read_all};
 use crate::embeddings::Embedder;
-use crate::traces::{Outcome, Trace, TraceSink};
-
-/// Per-lesson outcome counts, from the traces.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct LessonCounts {
-    pub accepted: u64,
-    pub dismissed: u64,
-    pub hand_fixed: u64,
-}
-
-impl LessonCounts {
-    /// The outcome counts of every lesson that `traces` name.
-    pub fn from_traces(traces: Vec<Trace>) -> HashMap<String, LessonCounts> {
-        let mut counts: HashMap<String, LessonCounts> = HashMap::new();
-        for trace in traces {
-            let Some(lesson_id) = trace.lesson_id else {
-                continue;
-            };
-            let entry = counts.entry(lesson_id).or_default();
-            match trace.outcome {
-                Outcome::Accepted => entry.accepted += 1,
-                Outcome::Dismissed | Outcome::Disabled => entry.dismissed += 1,
-                Outcome::HandFixed => entry.hand_fixed += 1,
-                Outcome::AgentReported => {}
-            }
-        }
-        counts
-    }
-}
+use crate::traces::{Outcome, Trace, TraceSink, Votes};
 
 impl Store {
     /// Appends one trace, embedding it with `embedder` (a zero vector without one).
@@ -69,6 +41,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write_traces(std::slice::from_ref(trace), &[vector], model)
             .await
+            .map(|_| ())
     }
 
     /// Merges the traces table's small appends (one per recorded trace or import batch) so that
@@ -80,24 +53,61 @@ impl Store {
         Ok(())
     }
 
-    /// Appends traces, one vector each, in one write.
+    /// Adds traces, one vector each, in one write; traces the store has already (the same id:
+    /// the same content from the same contributor) are left out. Returns how many were new.
     pub async fn write_traces(
         &self,
         traces: &[Trace],
         vectors: &[Vec<f32>],
         model: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<usize, StoreError> {
         let Some(dimension) = vectors.first().map(Vec::len) else {
-            return Ok(());
+            return Ok(0);
         };
-        let table = self.table(TRACES_TABLE, schema(dimension)).await?;
+        let table = self.traces_table(dimension).await?;
         let batch = batch(traces, vectors, model, dimension)?;
-        table
-            .add(batch)
-            .execute()
+        let schema = batch.schema();
+        let mut merge = table.merge_insert(&["id"]);
+        merge.when_not_matched_insert_all();
+        let result = merge
+            .execute(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)))
             .await
             .map_err(StoreError::write("failed to add traces"))?;
-        Ok(())
+        Ok(result.num_inserted_rows as usize)
+    }
+
+    /// The traces table, created if needed, with the columns this version writes (a table
+    /// written by an older lore gains the missing ones, empty).
+    async fn traces_table(&self, dimension: usize) -> Result<lancedb::Table, StoreError> {
+        let table = self.table(TRACES_TABLE, schema(dimension)).await?;
+        let existing = table.schema().await.map_err(StoreError::table(
+            "failed to read the traces table's schema",
+        ))?;
+        if existing.field_with_name("context").is_err() {
+            table
+                .add_columns()
+                .transform(NewColumnTransform::SqlExpressions(vec![(
+                    "context".into(),
+                    "''".into(),
+                )]))
+                .execute()
+                .await
+                .map_err(StoreError::write(
+                    "failed to add the `context` column to traces",
+                ))?;
+        }
+        Ok(table)
+    }
+
+    /// How many traces the store holds.
+    pub async fn count_traces(&self) -> Result<usize, StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(0);
+        };
+        table
+            .count_rows(None)
+            .await
+            .map_err(StoreError::query("failed to count traces"))
     }
 
     /// The `limit` traces nearest to `vector` that were embedded (cosine distance).
@@ -115,7 +125,9 @@ impl Store {
             .map_err(StoreError::query("invalid query vector"))?
             .distance_type(lancedb::DistanceType::Cosine)
             .only_if("embedding_model != ''")
-            .select(Select::columns(&[&COLUMNS[..], &["_distance"]].concat()))
+            .select(Select::columns(
+                &[&columns_of(&table).await?[..], &["_distance"]].concat(),
+            ))
             .limit(limit)
             .execute()
             .await
@@ -143,15 +155,15 @@ impl Store {
         let Some(table) = self.existing_table(TRACES_TABLE).await? else {
             return Ok(Vec::new());
         };
-        let batches = read_all(&table, Some(&COLUMNS)).await?;
+        let batches = read_all(&table, Some(&columns_of(&table).await?)).await?;
         let mut traces = traces_from_batches(&batches)?;
         traces.sort_by(|a, b| (a.time_ms, &a.id).cmp(&(b.time_ms, &b.id)));
         Ok(traces)
     }
 
-    /// Outcome counts per lesson id.
-    pub async fn lesson_counts(&self) -> Result<HashMap<String, LessonCounts>, StoreError> {
-        Ok(LessonCounts::from_traces(self.traces().await?))
+    /// Every person's latest verdict on every lesson, from the traces.
+    pub async fn votes(&self) -> Result<Votes, StoreError> {
+        Ok(Votes::from_traces(&self.traces().await?))
     }
 }
 
@@ -169,8 +181,20 @@ impl TraceSink for Store {
     }
 }
 
+/// The columns a trace is read back from that `table` has (a table of an older lore has no
+/// `context`).
+async fn columns_of(table: &lancedb::Table) -> Result<Vec<&'static str>, StoreError> {
+    let schema = table.schema().await.map_err(StoreError::table(
+        "failed to read the traces table's schema",
+    ))?;
+    Ok(COLUMNS
+        .into_iter()
+        .filter(|name| schema.field_with_name(name).is_ok())
+        .collect())
+}
+
 /// The columns a trace is read back from (all but the vector and the model).
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "id",
     "time_ms",
     "outcome",
@@ -182,6 +206,7 @@ const COLUMNS: [&str; 11] = [
     "contributor",
     "workspace",
     "note",
+    "context",
 ];
 
 /// The columns of the `traces` table.
@@ -200,6 +225,7 @@ fn schema(dimension: usize) -> SchemaRef {
         Field::new("note", DataType::Utf8, false),
         Field::new("embedding_model", DataType::Utf8, false),
         vector_field(dimension),
+        Field::new("context", DataType::Utf8, false),
     ]))
 }
 
@@ -231,6 +257,7 @@ fn batch(
             strings(traces.iter().map(|t| t.note.as_str())),
             strings(traces.iter().map(|_| model)),
             Arc::new(vectors_array(vectors, dimension)?),
+            strings(traces.iter().map(|t| t.context.as_str())),
         ],
     )
     .map_err(|source| StoreError::BuildRows {
@@ -253,6 +280,9 @@ fn traces_from_batches(batches: &[RecordBatch]) -> Result<Vec<Trace>, StoreError
         let (befores, afters, libraries) = (text("before")?, text("after")?, text("libraries")?);
         let (contributors, workspaces, notes) =
             (text("contributor")?, text("workspace")?, text("note")?);
+        let contexts = batch
+            .column_by_name("context")
+            .and_then(|column| column.as_any().downcast_ref::<StringArray>());
         let times = column::<Int64Array>(batch, "time_ms")?;
         for row in 0..batch.num_rows() {
             let Some(outcome) = Outcome::parse(outcomes.value(row)) else {
@@ -279,6 +309,9 @@ fn traces_from_batches(batches: &[RecordBatch]) -> Result<Vec<Trace>, StoreError
                 contributor: contributors.value(row).to_string(),
                 workspace: workspaces.value(row).to_string(),
                 note: notes.value(row).to_string(),
+                context: contexts
+                    .map(|column| column.value(row).to_string())
+                    .unwrap_or_default(),
             });
         }
     }

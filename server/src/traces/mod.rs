@@ -2,10 +2,15 @@
 
 mod events;
 pub mod experience;
+mod identity;
 mod recorder;
+pub mod screen;
 mod scrub;
+pub mod trust;
 
-pub use events::{Outcome, Trace};
+pub use events::{Outcome, Trace, now_ms, relative_file};
 pub use experience::Experience;
+pub use identity::{Identity, Salt, current_user};
 pub use recorder::{TraceRecorder, TraceSink};
 pub use scrub::scrub_secrets;
+pub use trust::{Trust, Votes, Weighing};

@@ -209,6 +209,16 @@ local function request(client, method, params, handler, bufnr)
   return client.request(method, params, handler, bufnr)
 end
 
+--- The current buffer and its lore client; says so when there is none.
+local function attached()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr)
+  if not client then
+    notify('no lore server is attached to this buffer (`:checkhealth lore`)', vim.log.levels.WARN)
+  end
+  return bufnr, client
+end
+
 --- Shows markdown lines in a float at the cursor.
 function M.float(lines, title)
   return vim.lsp.util.open_floating_preview(lines, 'markdown', {
@@ -254,10 +264,8 @@ end
 --- `:LoreContext`: asks the server for `lore/context` at the cursor and shows it in a float.
 function M.context(options)
   options = options or {}
-  local bufnr = vim.api.nvim_get_current_buf()
-  local client = M.client(bufnr)
+  local bufnr, client = attached()
   if not client then
-    notify('no lore server is attached to this buffer (`:checkhealth lore`)', vim.log.levels.WARN)
     return
   end
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding or 'utf-16')
@@ -366,6 +374,101 @@ function M.explain()
   if not ok then
     notify(('cannot run `%s`: %s'):format(command[1], started), vim.log.levels.ERROR)
   end
+end
+
+--- Markdown lines for a candidate of `lore.reviewCandidates`: its evidence, trigger and fix.
+function M.render_review_item(item)
+  local lines = { '### ' .. (item.title ~= '' and item.title or item.id) }
+  table.insert(lines, ('`%s` · %s · %d traces from %d people'):format(item.id, item.status, item.traces or 0, item.contributors or 0))
+  if item.quarantined then
+    table.insert(lines, '')
+    table.insert(lines, '**Quarantined**: ' .. (item.quarantine_reason or 'text aimed at agents'))
+  end
+  local function block(title, text, language)
+    if type(text) == 'string' and text ~= '' then
+      table.insert(lines, '')
+      table.insert(lines, '**' .. title .. '**')
+      table.insert(lines, '```' .. language)
+      vim.list_extend(lines, vim.split(vim.trim(text), '\n', { plain = true }))
+      table.insert(lines, '```')
+    end
+  end
+  block('Before', item.before, 'python')
+  block('After', item.after, 'python')
+  block('Generated trigger', item.query, 'query')
+  block('Generated fix', item.fix, '')
+  return lines
+end
+
+--- Runs one of the server's commands and calls `handler(err, result)`.
+local function execute(client, command, argument, handler, bufnr)
+  return request(client, 'workspace/executeCommand', {
+    command = command,
+    arguments = argument and { argument } or {},
+  }, handler, bufnr)
+end
+
+--- `:LoreReview`: the candidate lessons waiting for review (mined from the team's fixes, or
+--- written by agents); pick one to read its evidence, then approve or reject it.
+function M.review()
+  local bufnr, client = attached()
+  if not client then
+    return
+  end
+  local function done(what)
+    return function(err, result)
+      if err then
+        notify('lore: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      else
+        notify(what(result))
+      end
+    end
+  end
+  execute(client, 'lore.reviewCandidates', nil, function(err, items)
+    if err then
+      notify('lore: cannot list candidates: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    if type(items) ~= 'table' or #items == 0 then
+      notify('lore: no candidate lessons to review (`lore curate` mines them from the team’s fixes)')
+      return
+    end
+    vim.ui.select(items, {
+      prompt = 'lore: candidate lessons',
+      format_item = function(item)
+        return ('%s  %s (%d traces, %d people)%s'):format(
+          item.id,
+          item.title or '',
+          item.traces or 0,
+          item.contributors or 0,
+          item.quarantined and ' [quarantined]' or ''
+        )
+      end,
+    }, function(item)
+      if not item then
+        return
+      end
+      M.float(M.render_review_item(item), item.id)
+      if item.kind ~= 'candidate' then
+        return
+      end
+      vim.ui.select({ 'Approve', 'Reject' }, { prompt = 'lore: ' .. item.id }, function(action)
+        if action == 'Approve' then
+          execute(client, 'lore.approveCandidate', { id = item.id }, done(function(result)
+            return ('lore: approved %s; it is active from now on'):format((result or {}).id or item.id)
+          end), bufnr)
+        elseif action == 'Reject' then
+          vim.ui.input({ prompt = 'Why reject ' .. item.id .. '? ' }, function(reason)
+            if reason and vim.trim(reason) ~= '' then
+              execute(client, 'lore.rejectCandidate', { id = item.id, reason = reason }, done(function()
+                return 'lore: rejected ' .. item.id
+              end), bufnr)
+            end
+          end)
+        end
+      end)
+    end)
+  end, bufnr)
 end
 
 return M

@@ -114,6 +114,32 @@ function loreServers(root) {
   return found;
 }
 
+/** Runs `lore ARGS --store STORE`; throws with its output when it fails. */
+function loreRun(args) {
+  const result = spawnSync(loreBin, [...args, "--store", store], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`lore ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Two teammates made the same fix by hand: `lore curate` mines a candidate lesson from it. */
+function seedCandidate() {
+  const reports = path.join(scratch, "team-fixes.jsonl");
+  const fix = (contributor, before, after) =>
+    JSON.stringify({ outcome: "hand-fixed", contributor, attempt: before, fix: after, libraries: ["python"] });
+  fs.writeFileSync(
+    reports,
+    [
+      fix("ana", "import time\nstarted = time.clock()", "import time\nstarted = time.perf_counter()"),
+      fix("ben", "import time\nt0 = time.clock()\nwork()", "import time\nt0 = time.perf_counter()\nwork()"),
+    ].join("\n") + "\n",
+  );
+  loreRun(["traces", "import", reports]);
+  const report = JSON.parse(loreRun(["curate", "--json"]));
+  const candidate = report.candidates.find((c) => c.id.startsWith("mined-time-clock"));
+  if (!candidate) throw new Error(`no candidate mined: ${JSON.stringify(report)}`);
+  return candidate.id;
+}
+
 function writeSettings(userData, settings) {
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.writeFileSync(path.join(userData, "User", "settings.json"), JSON.stringify(settings, null, 2));
@@ -169,6 +195,8 @@ const codeServerLog = path.join(artifacts, "code-server.log");
 
 async function main() {
   log(`scratch ${scratch}`);
+  const candidateId = seedCandidate();
+  log(`seeded candidate ${candidateId}`);
   const install = spawnSync(
     codeServer,
     ["--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", vsix],
@@ -319,13 +347,32 @@ async function main() {
     await page.keyboard.press("Escape");
   });
 
+  if (ok) await step("lore: Review Candidate Lessons shows a mined candidate and approves it", async () => {
+    await runCommand("lore: Review Candidate Lessons");
+    const row = page.locator(".quick-input-widget .monaco-list-row", { hasText: candidateId });
+    await row.waitFor();
+    await screenshot("7-review-candidates");
+    await row.click();
+    const approve = page.locator(".quick-input-widget .monaco-list-row", { hasText: /^Approve$/ });
+    await approve.waitFor();
+    await waitFor("the candidate's evidence beside the editor", () => frameText("time.perf_counter()"));
+    await approve.click();
+    await page.locator(".notifications-toasts .notification-toast", { hasText: `approved ${candidateId}` }).waitFor();
+    await screenshot("8-approved");
+    const lessons = JSON.parse(loreRun(["lessons", "list", "--json"]));
+    const approved = lessons.find((lesson) => lesson.id === candidateId);
+    if (approved?.status !== "active") throw new Error(`after approval: ${JSON.stringify(approved)}`);
+    if (!approved.provenance.approved_by) throw new Error("no approver recorded");
+    await runCommand("Notifications: Clear All Notifications");
+  });
+
   if (ok) await step("a crashed server is restarted with one message, and works again", async () => {
     const servers = loreServers(codeServerProcess.pid);
     if (servers.length !== 1) throw new Error(`expected one lore server, found ${servers.length}`);
     process.kill(servers[0], "SIGKILL");
     await page.locator(".notifications-toasts .notification-toast", { hasText: "stopped unexpectedly" }).waitFor();
     await waitFor("a new lore server", () => loreServers(codeServerProcess.pid).some((pid) => pid !== servers[0]));
-    await screenshot("7-restarted");
+    await screenshot("9-restarted");
     // The new server analyzes what is typed.
     await editorLine("return value").click();
     await page.keyboard.press("Control+End");
@@ -364,7 +411,7 @@ async function main() {
       hasText: 'lore.server.path is set to "/nonexistent/lore"',
     });
     await toast.first().waitFor();
-    await screenshot("8-bad-server-path");
+    await screenshot("10-bad-server-path");
     const toasts = await page.locator(".notifications-toasts .notification-toast").allInnerTexts();
     if (toasts.length !== 1) throw new Error(`${toasts.length} messages instead of one:\n${toasts.join("\n---\n")}`);
     // Still an editor: typing works.

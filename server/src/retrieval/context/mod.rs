@@ -21,7 +21,9 @@ use super::ranker;
 use super::{Item, doc_item, lesson_item};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
-use crate::store::{LessonCounts, Store, StoreReader};
+use crate::store::{Store, StoreReader};
+use crate::traces::Votes;
+use crate::traces::screen::screen_trace;
 use lead::LEAD_SUGGESTIONS;
 pub use render::synthesize;
 
@@ -83,7 +85,8 @@ pub struct Memory<'a, S = Store> {
     pub store: &'a S,
     pub embedder: &'a dyn Embedder,
     pub lessons: &'a HashMap<String, std::sync::Arc<Lesson>>,
-    pub counts: &'a HashMap<String, LessonCounts>,
+    /// What people did with each lesson: served lessons are weighed by their trust.
+    pub votes: &'a Votes,
     pub catalog: &'a Catalog,
 }
 
@@ -94,6 +97,8 @@ const WEIGHT_DOC_TEXT: f32 = 0.8;
 const WEIGHT_LESSON: f32 = 0.9;
 /// Other experience ranks with the docs.
 const WEIGHT_EXPERIENCE: f32 = 0.7;
+/// How much an out-of-date lesson or experience counts, relative to a fresh one.
+const STALE_WEIGHT: f32 = 0.5;
 /// Similar problems recalled: their fixes are evidence for the API ranking.
 const NEIGHBORS: usize = 20;
 /// Experience farther than this (cosine distance) is not similar enough to show.
@@ -199,11 +204,15 @@ pub async fn context_with<S: StoreReader>(
         },
         async {
             match searches.vector {
+                // Quarantined experience (text aimed at agents) is never served.
                 true => memory
                     .store
                     .nearest_traces(&vector, NEIGHBORS)
                     .await
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(trace, _)| !screen_trace(trace).quarantined)
+                    .collect(),
                 false => Vec::new(),
             }
         },
@@ -266,20 +275,32 @@ pub async fn context_with<S: StoreReader>(
             continue;
         }
         if let Some(lesson) = memory.lessons.get(&id) {
-            let counts = memory.counts.get(&id).copied().unwrap_or_default();
-            let weight = WEIGHT_LESSON * score::lesson_trust(counts);
-            add(weight, rank, lesson_item(lesson));
+            let trust = memory.votes.trust_now(&id);
+            // Out of date with the installed libraries: ranked down, and said so.
+            let fresh = if lesson.curation.stale.is_some() {
+                STALE_WEIGHT
+            } else {
+                1.0
+            };
+            let weight = WEIGHT_LESSON * trust.rank_weight() * fresh;
+            let mut item = lesson_item(lesson);
+            item.trust = Some(match item.trust.take() {
+                Some(stale) => format!("{}; {stale}", trust.words()),
+                None => trust.words(),
+            });
+            add(weight, rank, item);
         }
     }
     for (rank, (trace, distance)) in experience.iter().enumerate() {
         if *distance > MAX_EXPERIENCE_DISTANCE {
             continue;
         }
-        add(
-            WEIGHT_EXPERIENCE,
-            rank,
-            render::experience_item(trace, &mentions, memory.catalog),
-        );
+        let item = render::experience_item(trace, &mentions, memory.catalog);
+        let fresh = match &item.trust {
+            Some(trust) if trust.contains("out of date") => STALE_WEIGHT,
+            _ => 1.0,
+        };
+        add(WEIGHT_EXPERIENCE * fresh, rank, item);
     }
     let ranked = fusion.ranked_by(|item| score::specificity(item, &intent));
     let mut items = lead;

@@ -13,7 +13,7 @@ use crate::traces::Trace;
 pub(super) fn experience_item(trace: &Trace, mentions: &HashSet<&str>, catalog: &Catalog) -> Item {
     let (title, text) = match trace.outcome {
         // A report: the problem names it; the fix that worked comes first.
-        crate::traces::Outcome::AgentReported => {
+        outcome if outcome.is_report() => {
             let problem = trace
                 .note
                 .lines()
@@ -78,6 +78,23 @@ pub(super) fn experience_item(trace: &Trace, mentions: &HashSet<&str>, catalog: 
         score: 0.0,
         libraries: trace.libraries.clone(),
         provenance: format!("trace {} in {}", trace.id, trace.file),
+        trust: Some(experience_trust(trace, catalog)),
+    }
+}
+
+/// What an experience is worth, in words: one person's unreviewed report or fix, possibly out
+/// of date with the installed libraries.
+fn experience_trust(trace: &Trace, catalog: &Catalog) -> String {
+    let what = match trace.outcome {
+        crate::traces::Outcome::AgentReported => "one agent's report, not reviewed",
+        crate::traces::Outcome::Fixed => "one person's report, not reviewed",
+        crate::traces::Outcome::HandFixed => "one person's hand fix",
+        crate::traces::Outcome::Accepted => "a lesson's fix one person accepted",
+        _ => "one person's verdict",
+    };
+    match crate::retrieval::freshness::staleness(&trace.after, &catalog.documented) {
+        Some(stale) => format!("{what}; possibly out of date: {stale}"),
+        None => what.to_string(),
     }
 }
 

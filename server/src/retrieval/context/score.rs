@@ -1,10 +1,8 @@
-//! Scoring the fused items: the fusion key of an item, lesson trust from outcome counts, how
-//! specific an item is to the code at hand, and when two items show the same thing.
+//! Scoring the fused items: the fusion key of an item, how specific an item is to the code at hand, and when two items show the same thing.
 
 use crate::retrieval::catalog::short_name;
 use crate::retrieval::intent::Intent;
 use crate::retrieval::{Item, ItemKind};
-use crate::store::LessonCounts;
 
 /// The key under which an item fuses: a doc object may come as several chunks.
 pub(super) fn fusion_key(item: &Item) -> String {
@@ -12,14 +10,6 @@ pub(super) fn fusion_key(item: &Item) -> String {
         ItemKind::Doc => format!("doc:{}", item.title),
         kind => format!("{kind}:{}", item.id),
     }
-}
-
-/// A lesson's weight from what people did with it: accepted and hand-fixed count for it,
-/// dismissed against, each worth a tenth, within ±50%.
-pub(super) fn lesson_trust(counts: LessonCounts) -> f32 {
-    1.0 + 0.1
-        * (counts.accepted as f32 + counts.hand_fixed as f32 - counts.dismissed as f32)
-            .clamp(-5.0, 5.0)
 }
 
 /// `numpy.argmax#2` → 2.
@@ -70,17 +60,5 @@ mod tests {
         assert_eq!(chunk_number("numpy.argmax"), 0);
         assert_eq!(short_name("pandas.DataFrame.groupby"), "groupby");
         assert_eq!(short_name("numpy"), "numpy");
-    }
-
-    #[test]
-    fn trust_rises_with_acceptance_and_is_bounded() {
-        let counts = |accepted, dismissed| LessonCounts {
-            accepted,
-            dismissed,
-            hand_fixed: 0,
-        };
-        assert_eq!(lesson_trust(counts(0, 0)), 1.0);
-        assert!((lesson_trust(counts(3, 1)) - 1.2).abs() < 1e-6);
-        assert_eq!(lesson_trust(counts(0, 40)), 0.5);
     }
 }
