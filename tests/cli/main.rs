@@ -803,3 +803,229 @@ fn curate_retires_a_lesson_the_team_dismisses_and_a_person_can_restore_it() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no lesson `no-such-lesson`"));
 }
+
+/// A curate run killed at any moment (kill -9) leaves a store that opens with every lesson and
+/// every trace: each write is one commit.
+#[test]
+fn a_curate_run_killed_midway_leaves_the_store_whole() {
+    use lore::traces::{Outcome, Salt, Trace};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let salt = Salt::new("t");
+    let traces: Vec<Trace> = (0..6000)
+        .map(|i| {
+            let (before, after) = if i % 2 == 0 {
+                (
+                    format!("import time\nt{i} = time.clock()"),
+                    format!("import time\nt{i} = time.perf_counter()"),
+                )
+            } else {
+                (
+                    format!("import logging\nlogging.warn('step {i}')"),
+                    format!("import logging\nlogging.warning('step {i}')"),
+                )
+            };
+            Trace::new(Outcome::HandFixed, None, "a.py", &before, &after)
+                .with_identity(&salt.identity(&format!("dev{}", i % 50), "/repo"))
+        })
+        .collect();
+    let dismissals: Vec<Trace> = (0..8)
+        .map(|i| {
+            Trace::new(
+                Outcome::Dismissed,
+                Some("python-bare-except".into()),
+                "a.py",
+                "except:",
+                "",
+            )
+            .with_identity(&salt.identity(&format!("dev{i}"), "/repo"))
+        })
+        .collect();
+    runtime.block_on(async {
+        let opened = lore::store::Store::open(&store).await.unwrap();
+        let all: Vec<Trace> = traces.into_iter().chain(dismissals).collect();
+        let vectors = vec![vec![0.0f32; 384]; all.len()];
+        opened.write_traces(&all, &vectors, "").await.unwrap();
+    });
+    let lessons_before = stdout_of(&lore(&["lessons", "list", "--json"], &store));
+    let count = |json: &str| {
+        serde_json::from_str::<serde_json::Value>(json)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let builtin = count(&lessons_before);
+    for delay_ms in [150, 400, 900, 1600] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lore"))
+            .args(["curate", "--store"])
+            .arg(&store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let listed = stdout_of(&lore(&["lessons", "list", "--json"], &store));
+        let lessons: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let ids: Vec<&str> = lessons
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids.len() >= builtin,
+            "after a kill at {delay_ms} ms: {} lessons",
+            ids.len()
+        );
+        assert!(ids.contains(&"python-bare-except"));
+        let exported = stdout_of(&lore(&["traces", "export"], &store));
+        assert_eq!(
+            exported.lines().count(),
+            6008,
+            "after a kill at {delay_ms} ms"
+        );
+    }
+    // A whole run afterwards finishes the work: retired, and two candidates.
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["curate", "--json"], &store))).unwrap();
+    let listed: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["lessons", "list", "--json"], &store))).unwrap();
+    let status = |id: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .map(|l| l["status"].clone())
+    };
+    assert_eq!(
+        status("python-bare-except"),
+        Some(serde_json::json!("retired")),
+        "{report}"
+    );
+    let candidates = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "candidate")
+        .count();
+    assert_eq!(candidates, 2, "{report}");
+}
+
+/// Two people's fixes become a candidate; review lists it; a bad edit is refused and changes
+/// nothing, a good one is kept; approval under a team id makes it active; export writes a pack
+/// another store imports with the provenance.
+#[test]
+fn a_mined_candidate_is_reviewed_edited_approved_and_exported_as_a_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let fixes = dir.path().join("fixes.jsonl");
+    std::fs::write(
+        &fixes,
+        concat!(
+            r#"{"outcome": "hand-fixed", "contributor": "ana", "attempt": "import time\nstarted = time.clock()", "fix": "import time\nstarted = time.perf_counter()"}"#,
+            "\n",
+            r#"{"outcome": "hand-fixed", "contributor": "ben", "attempt": "import time\nt0 = time.clock()\nwork()", "fix": "import time\nt0 = time.perf_counter()\nwork()"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    stdout_of(&lore(
+        &["traces", "import", fixes.to_str().unwrap()],
+        &store,
+    ));
+    stdout_of(&lore(&["curate"], &store));
+    let review: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["lessons", "review", "--json"], &store))).unwrap();
+    let item = &review[0];
+    let id = item["id"].as_str().unwrap().to_string();
+    assert!(
+        id.starts_with("mined-time-clock-time-perf-counter-"),
+        "{review}"
+    );
+    assert_eq!(item["status"], "candidate");
+    assert_eq!(
+        (item["traces"].as_u64(), item["contributors"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(
+        item["query"].as_str().unwrap().contains("@lesson"),
+        "{item}"
+    );
+    assert!(
+        item["fix"].as_str().unwrap().contains("perf_counter"),
+        "{item}"
+    );
+    assert_eq!(item["quarantined"], false);
+    assert!(item["libraries"].is_array());
+
+    let edit = |script: &str| {
+        Command::new(env!("CARGO_BIN_EXE_lore"))
+            .args(["lessons", "edit", &id, "--store"])
+            .arg(&store)
+            .env("VISUAL", script)
+            .output()
+            .unwrap()
+    };
+    let bad = edit("sed -i 's/^severity = .*/severity = \"loud\"/'");
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("severity") && stderr.contains("loud") && stderr.contains("unchanged"),
+        "{stderr}"
+    );
+    let good = edit("sed -i 's/^severity = .*/severity = \"error\"/'");
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+
+    let unknown = lore(&["lessons", "approve", "mined-nothing"], &store);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no lesson `mined-nothing`"));
+    stdout_of(&lore(
+        &["lessons", "approve", &id, "--as", "team-perf-counter"],
+        &store,
+    ));
+    let review: serde_json::Value =
+        serde_json::from_str(&stdout_of(&lore(&["lessons", "review", "--json"], &store))).unwrap();
+    assert_eq!(review, serde_json::json!([]), "nothing left to review");
+
+    let pack = stdout_of(&lore(
+        &[
+            "lessons", "export", "--origin", "mined", "--status", "active",
+        ],
+        &store,
+    ));
+    assert!(
+        pack.contains("id = \"team-perf-counter\"") && pack.contains("approved_by"),
+        "{pack}"
+    );
+    assert!(pack.contains("severity = \"error\""), "{pack}");
+    let pack_file = dir.path().join("team.toml");
+    std::fs::write(&pack_file, &pack).unwrap();
+    let other = dir.path().join("other");
+    stdout_of(&lore(
+        &["lessons", "import", pack_file.to_str().unwrap()],
+        &other,
+    ));
+    let shown: serde_json::Value = serde_json::from_str(&stdout_of(&lore(
+        &["lessons", "show", "team-perf-counter", "--json"],
+        &other,
+    )))
+    .unwrap();
+    assert_eq!(shown["provenance"]["origin"], "mined");
+    assert_eq!(shown["provenance"]["evidence"].as_array().unwrap().len(), 2);
+    let code = dir.path().join("timing.py");
+    std::fs::write(&code, "import time\nbegin = time.clock()\n").unwrap();
+    let check = String::from_utf8(lore(&["check", code.to_str().unwrap()], &other).stdout).unwrap();
+    assert!(
+        check.contains("team-perf-counter"),
+        "the approved lesson fires: {check}"
+    );
+}

@@ -210,7 +210,8 @@ impl Session {
                 &document.tree,
                 &document.text,
                 &hint_cache,
-                &lessons.by_id,
+                // Only served lessons hint: not retired, candidate, quarantined or disabled.
+                &lessons.served,
                 hint_threshold,
             ));
         }

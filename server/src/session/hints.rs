@@ -49,7 +49,7 @@ impl Session {
                 return Ok(());
             };
             let model = state.hint_model.clone();
-            let lessons = state.lessons.by_id.values().cloned().collect::<Vec<_>>();
+            let lessons = state.lessons.served.values().cloned().collect::<Vec<_>>();
             let Some(open) = state.open.get_mut(uri) else {
                 return Ok(());
             };

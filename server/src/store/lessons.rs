@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::{Array, FixedSizeListArray, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{
+    Array, FixedSizeListArray, RecordBatch, RecordBatchIterator, StringArray, UInt32Array,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use futures::TryStreamExt;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
@@ -178,17 +180,17 @@ impl Store {
         let vectors: Vec<Vec<f32>> = vectors.into_iter().map(Option::unwrap_or_default).collect();
         let rows: Vec<&Lesson> = lessons.iter().collect();
         let batch = batch(&rows, &vectors, &models, dimension)?;
-        // The delete would match the new rows too, so it cannot come second; a crash in
-        // between leaves those lessons out until the next sync adds them.
-        table
-            .delete(&filter)
+        // One merge-insert by id is one commit: a process killed mid-write leaves every lesson
+        // as it was or as it is now, never missing.
+        let schema = batch.schema();
+        let mut merge = table.merge_insert(&["id"]);
+        merge
+            .when_matched_update_all(None)
+            .when_not_matched_insert_all();
+        merge
+            .execute(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)))
             .await
-            .map_err(StoreError::write("failed to replace lessons"))?;
-        table
-            .add(batch)
-            .execute()
-            .await
-            .map_err(StoreError::write("failed to add lessons"))?;
+            .map_err(StoreError::write("failed to write lessons"))?;
         Ok(())
     }
 

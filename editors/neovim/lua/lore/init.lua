@@ -418,7 +418,7 @@ function M.review()
   local function done(what)
     return function(err, result)
       if err then
-        notify('lore: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        notify((err.message or vim.inspect(err)), vim.log.levels.ERROR)
       else
         notify(what(result))
       end
@@ -426,11 +426,11 @@ function M.review()
   end
   execute(client, 'lore.reviewCandidates', nil, function(err, items)
     if err then
-      notify('lore: cannot list candidates: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      notify('cannot list candidates: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
       return
     end
     if type(items) ~= 'table' or #items == 0 then
-      notify('lore: no candidate lessons to review (`lore curate` mines them from the team’s fixes)')
+      notify('no candidate lessons to review (`lore curate` mines them from the team’s fixes)')
       return
     end
     vim.ui.select(items, {
@@ -455,13 +455,13 @@ function M.review()
       vim.ui.select({ 'Approve', 'Reject' }, { prompt = 'lore: ' .. item.id }, function(action)
         if action == 'Approve' then
           execute(client, 'lore.approveCandidate', { id = item.id }, done(function(result)
-            return ('lore: approved %s; it is active from now on'):format((result or {}).id or item.id)
+            return ('approved %s; it is active from now on'):format((result or {}).id or item.id)
           end), bufnr)
         elseif action == 'Reject' then
           vim.ui.input({ prompt = 'Why reject ' .. item.id .. '? ' }, function(reason)
             if reason and vim.trim(reason) ~= '' then
               execute(client, 'lore.rejectCandidate', { id = item.id, reason = reason }, done(function()
-                return 'lore: rejected ' .. item.id
+                return 'rejected ' .. item.id
               end), bufnr)
             end
           end)
