@@ -58,7 +58,7 @@ fn traces(count: usize) -> Vec<Trace> {
                     Trace::new(
                         outcome,
                         Some(lesson.id.clone()),
-                        "src/app.py",
+                        &format!("src/module_{i}.py"),
                         &lesson.bad,
                         "",
                     )
@@ -71,7 +71,7 @@ fn traces(count: usize) -> Vec<Trace> {
                     Trace::new(
                         Outcome::HandFixed,
                         None,
-                        "src/etl.py",
+                        &format!("src/etl_{i}.py"),
                         &rename(before),
                         &rename(after),
                     )

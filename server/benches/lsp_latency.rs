@@ -3,7 +3,9 @@
 //! (`debounceMs: 0`), and the time from `didOpen` to the first diagnostics on a cold start.
 //!
 //! Run: `cargo bench --bench lsp_latency` (release build). `LORE_BIN` overrides the binary;
-//! `LORE_BENCH_EDITS` the number of edits (default 1000).
+//! `LORE_BENCH_EDITS` the number of edits (default 1000); `LORE_BENCH_STORE` a store to serve
+//! (default: a new one); `LORE_BENCH_CURATION_SECS` the background curation interval (e.g. `1`
+//! with a store of 100,000 traces keeps curation running during the edits).
 
 #![allow(clippy::print_stdout)]
 
@@ -64,7 +66,17 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
-    let store = tempfile::tempdir().unwrap();
+    let temp_store = tempfile::tempdir().unwrap();
+    let store = std::env::var("LORE_BENCH_STORE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| temp_store.path().to_path_buf());
+    let mut options = json!({"debounceMs": 0});
+    if let Some(secs) = std::env::var("LORE_BENCH_CURATION_SECS")
+        .ok()
+        .and_then(|secs| secs.parse::<u64>().ok())
+    {
+        options["curationIntervalSecs"] = json!(secs);
+    }
     let workspace = tempfile::tempdir().unwrap();
     let text = python_file();
     let uri = format!("file://{}/bench.py", workspace.path().display());
@@ -72,7 +84,7 @@ fn main() {
     let spawned = Instant::now();
     let mut child = Command::new(&binary)
         .args(["serve", "--store"])
-        .arg(store.path())
+        .arg(&store)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -84,7 +96,7 @@ fn main() {
         &mut stdin,
         &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "processId": null, "rootUri": format!("file://{}", workspace.path().display()), "capabilities": {},
-        "initializationOptions": {"debounceMs": 0}}}),
+        "initializationOptions": options}}),
     );
     wait_for(&receiver, |m| m["id"] == 1);
     let initialized = spawned.elapsed();

@@ -19,11 +19,18 @@ impl Session {
         tokio::spawn(async move {
             let mut last_curation = Instant::now();
             loop {
-                tokio::time::sleep(CHECK_EVERY).await;
+                let interval = match weak.upgrade() {
+                    Some(session) => session.state().settings.curation_interval_secs,
+                    None => return,
+                };
+                let tick = match interval {
+                    0 => CHECK_EVERY,
+                    secs => CHECK_EVERY.min(Duration::from_secs(secs)),
+                };
+                tokio::time::sleep(tick).await;
                 let Some(session) = weak.upgrade() else {
                     return;
                 };
-                let interval = session.state().settings.curation_interval_secs;
                 if interval > 0 && last_curation.elapsed() >= Duration::from_secs(interval) {
                     last_curation = Instant::now();
                     if let Err(error) = session.curate_now().await {
@@ -42,27 +49,17 @@ impl Session {
         let (store, embedder, policy) = {
             let state = self.state();
             (
-                state.store.clone(),
+                state.store.as_ref().map(|store| store.path().to_string()),
                 state.embedder.clone(),
                 state.settings.curation,
             )
         };
         let store = store.ok_or("no store: nothing to curate")?;
-        let report = curate::run(&store, &policy, embedder.as_deref(), &|stage| {
-            tracing::debug!("curation: {stage}")
-        })
-        .await
-        .map_err(|error| format!("{error:#}"))?;
+        let (report, votes) = curate_at_low_priority(store.into(), policy, embedder).await?;
         if report.changed_lessons() {
             tracing::info!("curation: {} lesson changes", report.changes.len());
         }
-        match store.votes().await {
-            Ok(votes) => self.state().votes = votes.with_half_life(policy.half_life_days),
-            Err(error) => tracing::warn!(
-                "failed to read the lessons' traces: {:#}",
-                anyhow::Error::from(error)
-            ),
-        }
+        self.state().votes = votes.with_half_life(policy.half_life_days);
         self.reload_lessons_if_changed().await;
         Ok(report)
     }
@@ -181,5 +178,58 @@ pub enum ReviewFailure {
 impl ReviewFailure {
     fn store(error: crate::store::StoreError) -> ReviewFailure {
         ReviewFailure::Unavailable(format!("{:#}", anyhow::Error::from(error)))
+    }
+}
+
+/// Runs a curation on the store at `path` on a thread of its own at the lowest CPU priority,
+/// with its own runtime: on a two-core machine the editor's requests always come first. Answers
+/// the report and the votes read afterwards.
+async fn curate_at_low_priority(
+    path: std::path::PathBuf,
+    policy: crate::learning::Policy,
+    embedder: Option<Arc<dyn crate::embeddings::Embedder>>,
+) -> Result<(CurateReport, crate::traces::Votes), String> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("lore-curation".into())
+        .spawn(move || {
+            lower_this_threads_priority();
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| error.to_string())
+                .and_then(|runtime| {
+                    runtime
+                        .block_on(async {
+                            let store = crate::store::Store::open(&path).await?;
+                            let report =
+                                curate::run(&store, &policy, embedder.as_deref(), &|stage| {
+                                    tracing::debug!("curation: {stage}")
+                                })
+                                .await?;
+                            let votes = store.votes().await?;
+                            anyhow::Ok((report, votes))
+                        })
+                        .map_err(|error| format!("{error:#}"))
+                });
+            let _ = sender.send(result);
+        });
+    if let Err(error) = spawned {
+        return Err(format!("cannot start the curation thread: {error}"));
+    }
+    receiver
+        .await
+        .unwrap_or_else(|_| Err("the curation thread stopped".into()))
+}
+
+/// The calling thread runs only when nothing else wants the CPU (`SCHED_IDLE`), or at nice 19
+/// where that is refused. Linux schedules each thread on its own, and threads it starts inherit
+/// the policy.
+fn lower_this_threads_priority() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: both calls only read their arguments; `0` names the calling thread.
+    let idle = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0;
+    if !idle && unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) } != 0 {
+        tracing::debug!("could not lower the curation thread's priority");
     }
 }

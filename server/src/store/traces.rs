@@ -64,8 +64,17 @@ impl Store {
         let Some(dimension) = vectors.first().map(Vec::len) else {
             return Ok(0);
         };
+        // The merge only compares with rows already stored: the same trace twice in one
+        // write (a line repeated in an import file) is kept once here.
+        let mut seen = std::collections::HashSet::new();
+        let (traces, vectors): (Vec<Trace>, Vec<Vec<f32>>) = traces
+            .iter()
+            .zip(vectors)
+            .filter(|(trace, _)| seen.insert(trace.id.as_str()))
+            .map(|(trace, vector)| (trace.clone(), vector.clone()))
+            .unzip();
         let table = self.traces_table(dimension).await?;
-        let batch = batch(traces, vectors, model, dimension)?;
+        let batch = batch(&traces, &vectors, model, dimension)?;
         let schema = batch.schema();
         let mut merge = table.merge_insert(&["id"]);
         merge.when_not_matched_insert_all();
