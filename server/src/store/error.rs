@@ -17,6 +17,12 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The identity salt beside the tables could not be read or written.
+    #[error("cannot read or create the identity salt {}", path.display())]
+    Salt {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// LanceDB could not open the database.
     #[error("failed to open store {uri}")]
     Open { uri: String, source: lancedb::Error },

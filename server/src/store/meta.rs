@@ -1,141 +1,74 @@
-//! The `meta` table: the store's own settings as key/value rows. It holds the salt that
-//! hashes contributor and workspace identities, so every process on one store hashes alike.
+//! The store's own settings, beside its tables: the salt that hashes contributor and workspace
+//! identities (`identity.salt`), so every process on one store hashes alike.
 
-use std::sync::Arc;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use arrow_array::{RecordBatch, RecordBatchIterator, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use futures::TryStreamExt;
-use lancedb::query::{ExecutableQuery, QueryBase, Select};
-
+use super::Store;
 use super::error::StoreError;
-use super::rows::{column, strings};
-use super::{META_TABLE, Store, read_all, sql_string};
 use crate::traces::Salt;
 
-const SALT_KEY: &str = "identity_salt";
-/// How often the salt is read back after creating it (50 ms apart) before giving up.
-const SALT_READ_ATTEMPTS: u32 = 100;
+/// The file that holds the salt, in the store's folder.
+const SALT_FILE: &str = "identity.salt";
 
 impl Store {
     /// The store's salt for identity hashes, created on first use. Two processes that create it
-    /// at once agree: the table is created with the salt in it, and creating a table is atomic,
-    /// so the loser reads the winner's salt.
+    /// at once agree: each writes its own candidate file and links it into place, and linking
+    /// fails for all but the first, who then read the winner's salt.
     pub async fn salt(&self) -> Result<Salt, StoreError> {
+        let folder = PathBuf::from(&self.path);
         self.salt
-            .get_or_try_init(|| async {
-                if let Some(secret) = self.meta(SALT_KEY).await? {
-                    return Ok(Salt::new(secret));
-                }
-                let fresh = Salt::random();
-                if self.existing_table(META_TABLE).await?.is_none() {
-                    let created = self
-                        .connection
-                        .create_table(META_TABLE, row(SALT_KEY, fresh.secret())?)
-                        .execute()
-                        .await;
-                    if let Err(error) = created {
-                        tracing::debug!("another process created the store's settings: {error}");
-                    }
-                } else {
-                    self.set_meta_if_absent(SALT_KEY, fresh.secret()).await?;
-                }
-                // The winner of a race may still be committing its table: read until it has.
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    match self.meta(SALT_KEY).await {
-                        Ok(Some(secret)) => return Ok(Salt::new(secret)),
-                        Ok(None) if attempts >= SALT_READ_ATTEMPTS => {
-                            return Err(StoreError::MissingColumn {
-                                name: format!("{META_TABLE}.{SALT_KEY}"),
-                            });
-                        }
-                        Err(error) if attempts >= SALT_READ_ATTEMPTS => return Err(error),
-                        _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
-                    }
-                }
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || read_or_create_salt(&folder))
+                    .await
+                    .map_err(|error| salt_error(Path::new(""), std::io::Error::other(error)))?
             })
             .await
             .cloned()
     }
+}
 
-    /// The value of `key`, if the store has one.
-    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let Some(table) = self.existing_table(META_TABLE).await? else {
-            return Ok(None);
-        };
-        let batches: Vec<RecordBatch> = table
-            .query()
-            .select(Select::columns(&["key", "value"]))
-            .only_if(format!("key = {}", sql_string(key)))
-            .execute()
-            .await
-            .map_err(StoreError::query("failed to read the store's settings"))?
-            .try_collect()
-            .await
-            .map_err(StoreError::query("failed to read the store's settings"))?;
-        // Should two writers ever both have added a value, every reader picks the same one.
-        let mut smallest: Option<String> = None;
-        for batch in &batches {
-            let values = column::<StringArray>(batch, "value")?;
-            for row in 0..batch.num_rows() {
-                let value = values.value(row);
-                if smallest.as_deref().is_none_or(|best| value < best) {
-                    smallest = Some(value.to_string());
-                }
-            }
-        }
-        Ok(smallest)
-    }
-
-    /// Writes `key = value` unless the store has a value for `key` already.
-    async fn set_meta_if_absent(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let table = self.table(META_TABLE, schema()).await?;
-        let batch = row(key, value)?;
-        let mut merge = table.merge_insert(&["key"]);
-        merge.when_not_matched_insert_all();
-        merge
-            .execute(Box::new(RecordBatchIterator::new(
-                vec![Ok(batch)],
-                schema(),
-            )))
-            .await
-            .map_err(StoreError::write("failed to write the store's settings"))?;
-        Ok(())
-    }
-
-    /// Every setting, for `lore doctor`.
-    pub async fn meta_keys(&self) -> Result<Vec<String>, StoreError> {
-        let Some(table) = self.existing_table(META_TABLE).await? else {
-            return Ok(Vec::new());
-        };
-        let mut keys = Vec::new();
-        for batch in read_all(&table, Some(&["key"])).await? {
-            let column = column::<StringArray>(&batch, "key")?;
-            keys.extend((0..batch.num_rows()).map(|row| column.value(row).to_string()));
-        }
-        Ok(keys)
+fn salt_error(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Salt {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
-/// One `key = value` row.
-fn row(key: &str, value: &str) -> Result<RecordBatch, StoreError> {
-    RecordBatch::try_new(
-        schema(),
-        vec![strings([key].into_iter()), strings([value].into_iter())],
-    )
-    .map_err(|source| StoreError::BuildRows {
-        rows: "setting",
-        source,
+fn read_or_create_salt(folder: &Path) -> Result<Salt, StoreError> {
+    let path = folder.join(SALT_FILE);
+    if let Some(salt) = read_salt(&path)? {
+        return Ok(salt);
+    }
+    let fresh = Salt::random();
+    let candidate = folder.join(format!(".{SALT_FILE}.{}", uuid::Uuid::new_v4().simple()));
+    let written = std::fs::File::create_new(&candidate)
+        .and_then(|mut file| {
+            file.write_all(fresh.secret().as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| match std::fs::hard_link(&candidate, &path) {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        });
+    let _ = std::fs::remove_file(&candidate);
+    written.map_err(|source| salt_error(&path, source))?;
+    read_salt(&path)?.ok_or_else(|| {
+        salt_error(
+            &path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "the salt file is empty"),
+        )
     })
 }
 
-fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("key", DataType::Utf8, false),
-        Field::new("value", DataType::Utf8, false),
-    ]))
+/// The salt in `path`, or `None` when there is no such file yet.
+fn read_salt(path: &Path) -> Result<Option<Salt>, StoreError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if !text.trim().is_empty() => Ok(Some(Salt::new(text.trim()))),
+        Ok(_) => Ok(None),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(salt_error(path, source)),
+    }
 }
 
 #[cfg(test)]
@@ -144,21 +77,24 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_salt_is_created_once_and_shared_by_every_opening() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = Store::open(dir.path()).await.unwrap();
-        let second = Store::open(dir.path()).await.unwrap();
-        let (a, b) = tokio::join!(first.salt(), second.salt());
-        let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(a, b, "two openings at once agree on one salt");
-        let reopened = Store::open(dir.path()).await.unwrap();
-        assert_eq!(reopened.salt().await.unwrap(), a);
-        assert_eq!(reopened.meta_keys().await.unwrap(), [SALT_KEY]);
-        let other = tempfile::tempdir().unwrap();
-        let other = Store::open(other.path()).await.unwrap();
-        assert_ne!(
-            other.salt().await.unwrap(),
-            a,
-            "each store has its own salt"
-        );
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let first = Store::open(dir.path()).await.unwrap();
+            let second = Store::open(dir.path()).await.unwrap();
+            let (a, b) = tokio::join!(first.salt(), second.salt());
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert_eq!(a, b, "two openings at once agree on one salt");
+            let reopened = Store::open(dir.path()).await.unwrap();
+            assert_eq!(reopened.salt().await.unwrap(), a);
+            let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(files.len(), 1, "no candidate file is left behind");
+            let other = tempfile::tempdir().unwrap();
+            let other = Store::open(other.path()).await.unwrap();
+            assert_ne!(
+                other.salt().await.unwrap(),
+                a,
+                "each store has its own salt"
+            );
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The LanceDB store: tables `lessons`, `traces` and `docs`, every row with an embedding, and
-//! `meta`, the store's own settings.
+//! the store's own settings beside them (`meta.rs`: the identity salt).
 //! The store is the source of truth at run time; packs are synced into it by id and version.
 //!
 //! Each table has its own file (`lessons.rs`, `traces.rs`, `docs.rs`): its Arrow rows and its
@@ -35,8 +35,6 @@ pub use reader::StoreReader;
 pub const LESSONS_TABLE: &str = "lessons";
 pub const TRACES_TABLE: &str = "traces";
 pub const DOCS_TABLE: &str = "docs";
-/// The store's own settings (the identity salt).
-pub const META_TABLE: &str = "meta";
 
 /// The default store directory: `$XDG_DATA_HOME/lore/store`.
 pub fn default_store_path() -> PathBuf {
