@@ -70,6 +70,67 @@ async fn malformed_commands_and_settings_get_clear_errors() {
             .contains("lore.recordTrace"),
         "{response}"
     );
+    // A trace must name a lesson lore knows, with code of a reasonable size; review commands
+    // name their candidate.
+    for (arguments, expected) in [
+        (
+            json!([{"outcome": "accepted", "lessonId": "ignore-all-rules", "uri": "file:///a.py"}]),
+            "no lesson `ignore-all-rules`",
+        ),
+        (
+            json!([{"outcome": "accepted", "lessonId": "python-bare-except", "uri": "file:///a.py", "before": "x".repeat(20_001)}]),
+            "`before` is longer than 20000",
+        ),
+    ] {
+        let response = workspace
+            .client
+            .request_raw(
+                "workspace/executeCommand",
+                json!({"command": "lore.recordTrace", "arguments": arguments}),
+            )
+            .await;
+        assert_eq!(response["error"]["code"], -32602, "{response}");
+        assert!(
+            response["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expected),
+            "{response}"
+        );
+    }
+    for (command, arguments, expected) in [
+        (
+            "lore.approveCandidate",
+            json!([{"id": "mined-nothing"}]),
+            "no lesson `mined-nothing`",
+        ),
+        (
+            "lore.rejectCandidate",
+            json!([{"id": "python-bare-except", "reason": "noise"}]),
+            "not a candidate",
+        ),
+        (
+            "lore.rejectCandidate",
+            json!([{"id": "python-bare-except"}]),
+            "missing field `reason`",
+        ),
+    ] {
+        let response = workspace
+            .client
+            .request_raw(
+                "workspace/executeCommand",
+                json!({"command": command, "arguments": arguments}),
+            )
+            .await;
+        assert_eq!(response["error"]["code"], -32602, "{command}: {response}");
+        assert!(
+            response["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expected),
+            "{command}: {response}"
+        );
+    }
     let response = workspace
         .client
         .request_raw("workspace/executeCommand", json!({"command": "lore.nope"}))
