@@ -10,6 +10,7 @@ use super::{MAX_EXPERIENCE_DISTANCE, Memory};
 use crate::docs::sections;
 use crate::retrieval::catalog::{self, short_name};
 use crate::retrieval::experience;
+use crate::retrieval::freshness;
 use crate::retrieval::intent::Intent;
 use crate::retrieval::ranker::{self, Evidence};
 use crate::retrieval::{Item, doc_item};
@@ -188,7 +189,8 @@ pub(super) fn lead_items<S>(
             break;
         }
         let (trace, distance) = fixes[rank];
-        let mut item = experience_item(trace, mentions, memory.catalog);
+        let stale = freshness::staleness(&trace.after, &memory.catalog.documented);
+        let mut item = experience_item(trace, mentions, memory.catalog, stale.as_deref());
         item.score = 1.0 - distance;
         lead.push(item);
     }

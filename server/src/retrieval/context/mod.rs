@@ -21,6 +21,7 @@ use super::ranker;
 use super::{Item, doc_item, lesson_item};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
+use crate::retrieval::freshness;
 use crate::store::{Store, StoreReader};
 use crate::traces::Votes;
 use crate::traces::screen::screen_trace;
@@ -295,11 +296,10 @@ pub async fn context_with<S: StoreReader>(
         if *distance > MAX_EXPERIENCE_DISTANCE {
             continue;
         }
-        let item = render::experience_item(trace, &mentions, memory.catalog);
-        let fresh = match &item.trust {
-            Some(trust) if trust.contains("out of date") => STALE_WEIGHT,
-            _ => 1.0,
-        };
+        // A fix calling APIs the installed libraries lack is ranked down, and says why.
+        let stale = freshness::staleness(&trace.after, &memory.catalog.documented);
+        let fresh = if stale.is_some() { STALE_WEIGHT } else { 1.0 };
+        let item = render::experience_item(trace, &mentions, memory.catalog, stale.as_deref());
         add(WEIGHT_EXPERIENCE * fresh, rank, item);
     }
     let ranked = fusion.ranked_by(|item| score::specificity(item, &intent));

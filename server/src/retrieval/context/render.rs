@@ -10,7 +10,12 @@ use crate::traces::Trace;
 
 /// An experience item. A report's title names the APIs its fix used that the document does not
 /// (most telling first), then the problem: what worked, at a glance.
-pub(super) fn experience_item(trace: &Trace, mentions: &HashSet<&str>, catalog: &Catalog) -> Item {
+pub(super) fn experience_item(
+    trace: &Trace,
+    mentions: &HashSet<&str>,
+    catalog: &Catalog,
+    stale: Option<&str>,
+) -> Item {
     let (title, text) = match trace.outcome {
         // A report: the problem names it; the fix that worked comes first.
         outcome if outcome.is_report() => {
@@ -78,13 +83,13 @@ pub(super) fn experience_item(trace: &Trace, mentions: &HashSet<&str>, catalog: 
         score: 0.0,
         libraries: trace.libraries.clone(),
         provenance: format!("trace {} in {}", trace.id, trace.file),
-        trust: Some(experience_trust(trace, catalog)),
+        trust: Some(experience_trust(trace, stale)),
     }
 }
 
 /// What an experience is worth, in words: one person's unreviewed report or fix, possibly out
-/// of date with the installed libraries.
-fn experience_trust(trace: &Trace, catalog: &Catalog) -> String {
+/// of date with the installed libraries (`stale` says why).
+fn experience_trust(trace: &Trace, stale: Option<&str>) -> String {
     let what = match trace.outcome {
         crate::traces::Outcome::AgentReported => "one agent's report, not reviewed",
         crate::traces::Outcome::Fixed => "one person's report, not reviewed",
@@ -92,7 +97,7 @@ fn experience_trust(trace: &Trace, catalog: &Catalog) -> String {
         crate::traces::Outcome::Accepted => "a lesson's fix one person accepted",
         _ => "one person's verdict",
     };
-    match crate::retrieval::freshness::staleness(&trace.after, &catalog.documented) {
+    match stale {
         Some(stale) => format!("{what}; possibly out of date: {stale}"),
         None => what.to_string(),
     }
