@@ -109,3 +109,46 @@ async fn a_lesson_the_team_dismisses_drops_in_severity_then_stops_showing() {
     assert_eq!(lesson.curation.retired.unwrap().evidence.len(), 8);
     workspace.client.shutdown().await;
 }
+
+/// A candidate mined from two teammates' fixes and approved by another process is served by a
+/// running server without a restart: its diagnostic appears on code with the same mistake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lesson_approved_by_another_process_is_served_without_a_restart() {
+    // No background curation: only the check for lessons changed elsewhere runs.
+    let mut workspace = Workspace::start(json!({"curationIntervalSecs": 0})).await;
+    let uri = workspace.uri("timing.py");
+    let code = "import time\nbegin = time.clock()\n";
+    workspace.client.open(&uri, code, 1).await;
+    assert!(workspace.client.diagnostics(&uri, 1).await.is_empty());
+
+    let store = lore::store::Store::open(&workspace.store()).await.unwrap();
+    let salt = store.salt().await.unwrap();
+    let fixes: Vec<Trace> = [("ana", "started"), ("ben", "t0")]
+        .into_iter()
+        .map(|(person, name)| {
+            Trace::new(
+                Outcome::HandFixed,
+                None,
+                "etl.py",
+                &format!("import time\n{name} = time.clock()"),
+                &format!("import time\n{name} = time.perf_counter()"),
+            )
+            .with_identity(&salt.identity(person, "/team/repo"))
+        })
+        .collect();
+    store
+        .write_traces(&fixes, &vec![vec![0.0; 384]; 2], "")
+        .await
+        .unwrap();
+    let report = curate(&mut workspace).await;
+    let id = report["candidates"][0]["id"].as_str().unwrap().to_string();
+    // Another process (here: the library, as `lore lessons approve` does) approves it.
+    let lessons = store.lessons().await.unwrap();
+    let approved =
+        lore::learning::review::approve(&lessons, &id, None, "reviewer", "2026-12-02T12:00:00Z")
+            .unwrap();
+    store.put_lessons(&approved, None).await.unwrap();
+    let diagnostics = diagnostics_where(&mut workspace, &uri, |d| !d.is_empty()).await;
+    assert_eq!(codes(&diagnostics), [id]);
+    workspace.client.shutdown().await;
+}

@@ -9,8 +9,8 @@ use super::Session;
 use crate::learning::curate::{self, CurateReport};
 use crate::learning::review;
 
-/// How often the store is asked whether its lessons changed.
-const CHECK_EVERY: Duration = Duration::from_secs(20);
+/// How often the store is asked whether its lessons changed (a cheap look at a version number).
+const CHECK_EVERY: Duration = Duration::from_secs(5);
 
 impl Session {
     /// Starts the background pass; it stops with the session.
@@ -31,20 +31,24 @@ impl Session {
                 let Some(session) = weak.upgrade() else {
                     return;
                 };
+                session.reload_lessons_if_changed().await;
                 if interval > 0 && last_curation.elapsed() >= Duration::from_secs(interval) {
                     last_curation = Instant::now();
-                    if let Err(error) = session.curate_now().await {
+                    if let Err(error) = session.curate(Priority::Background).await {
                         tracing::warn!("background curation failed: {error}");
                     }
-                } else {
-                    session.reload_lessons_if_changed().await;
                 }
             }
         });
     }
 
-    /// Weighs every lesson's evidence now, writes what changed, and serves the result.
+    /// Weighs every lesson's evidence now, writes what changed, and serves the result (what
+    /// `lore.curate` asks for: at normal priority, since a person waits for it).
     pub async fn curate_now(self: &Arc<Session>) -> Result<CurateReport, String> {
+        self.curate(Priority::Asked).await
+    }
+
+    async fn curate(self: &Arc<Session>, priority: Priority) -> Result<CurateReport, String> {
         let _one_at_a_time = self.curating.lock().await;
         let (store, embedder, policy) = {
             let state = self.state();
@@ -55,7 +59,8 @@ impl Session {
             )
         };
         let store = store.ok_or("no store: nothing to curate")?;
-        let (report, votes) = curate_at_low_priority(store.into(), policy, embedder).await?;
+        let (report, votes) =
+            curate_on_own_thread(store.into(), policy, embedder, priority).await?;
         if report.changed_lessons() {
             tracing::info!("curation: {} lesson changes", report.changes.len());
         }
@@ -181,19 +186,30 @@ impl ReviewFailure {
     }
 }
 
-/// Runs a curation on the store at `path` on a thread of its own at the lowest CPU priority,
-/// with its own runtime: on a two-core machine the editor's requests always come first. Answers
-/// the report and the votes read afterwards.
-async fn curate_at_low_priority(
+/// Who wants a curation run: the background pass yields the CPU to everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    Background,
+    Asked,
+}
+
+/// Runs a curation on the store at `path` on a thread of its own, with its own runtime, so the
+/// server's runtime stays free for the editor; in the background at the lowest CPU priority,
+/// so that on a two-core machine typing always comes first. Answers the report and the votes
+/// read afterwards.
+async fn curate_on_own_thread(
     path: std::path::PathBuf,
     policy: crate::learning::Policy,
     embedder: Option<Arc<dyn crate::embeddings::Embedder>>,
+    priority: Priority,
 ) -> Result<(CurateReport, crate::traces::Votes), String> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
         .name("lore-curation".into())
         .spawn(move || {
-            lower_this_threads_priority();
+            if priority == Priority::Background {
+                lower_this_threads_priority();
+            }
             let result = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
