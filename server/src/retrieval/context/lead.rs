@@ -28,6 +28,9 @@ const LEAD_EXPERIENCE: usize = 1;
 /// The nearest fixes the lead experience is chosen from, and how many ranked APIs inform it.
 const EXPERIENCE_CHOICES: usize = 3;
 const RANKED_SUGGESTIONS: usize = 16;
+/// A recorded problem this near (cosine distance) reads as the same problem reworded: its fix
+/// leads, whatever the ranked APIs say.
+const SAME_PROBLEM: f32 = 0.35;
 /// A fix's line longer than this is not shown as a usage example.
 const MAX_USAGE_CHARS: usize = 160;
 
@@ -184,6 +187,13 @@ pub(super) fn lead_items<S>(
         .map(|(rank, (trace, _))| (rank, likely(trace)))
         .collect();
     chosen.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if fixes
+        .first()
+        .is_some_and(|(_, distance)| *distance <= SAME_PROBLEM)
+    {
+        chosen.retain(|(rank, _)| *rank != 0);
+        chosen.insert(0, (0, f32::INFINITY));
+    }
     for (rank, _) in chosen.into_iter().take(LEAD_EXPERIENCE) {
         if lead.len() >= limit {
             break;
