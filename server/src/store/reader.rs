@@ -5,7 +5,7 @@
 use super::Store;
 use super::docs::DocHit;
 use super::error::StoreError;
-use crate::traces::{Trace, Votes};
+use crate::traces::Trace;
 
 /// The store as retrieval reads it. Every future is `Send`, so a search can run in a spawned
 /// task. Distances are cosine distances (0 is the same direction), nearest first.
@@ -58,11 +58,6 @@ pub trait StoreReader: Sync {
 
     /// Every trace, oldest first.
     fn traces(&self) -> impl Future<Output = Result<Vec<Trace>, StoreError>> + Send;
-
-    /// Every person's latest verdict on every lesson, from the traces.
-    fn votes(&self) -> impl Future<Output = Result<Votes, StoreError>> + Send {
-        async move { Ok(Votes::from_traces(&self.traces().await?)) }
-    }
 }
 
 impl StoreReader for Store {

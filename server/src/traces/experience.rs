@@ -13,7 +13,7 @@ use super::scrub::scrub_secrets;
 pub const SCHEMA: u32 = 1;
 
 /// Field size caps: a report is a few paragraphs and a few screens of code, not a dump.
-pub const MAX_TEXT_CHARS: usize = 4_000;
+pub const MAX_TEXT_CHARS: usize = 8_000;
 pub const MAX_CODE_CHARS: usize = 20_000;
 pub const MAX_LIBRARIES: usize = 20;
 
@@ -378,7 +378,7 @@ mod tests {
         assert!(
             long.problem_with()
                 .unwrap()
-                .starts_with("`problem` is 4001 characters")
+                .starts_with("`problem` is 8001 characters")
         );
     }
 }
