@@ -29,6 +29,23 @@ def fold_of(library, origin, folds):
     return int(digest, 16) % folds
 
 
+def report_of(p, failed):
+    """The experience report of DS-1000 problem `p` (`failed`: failing attempts by problem id)."""
+    m = p["metadata"]
+    problem, code = split_prompt(p["prompt"])
+    report = {
+        "problem": (problem + "\n\n" + code).strip() if problem else code.strip(),
+        "fix": p["reference_code"].strip(),
+        "libraries": [LIBRARIES.get(m["library"], m["library"].lower())],
+        "source": f"ds1000:{m['library']}:{m['perturbation_origin_id']}:{m['problem_id']}",
+    }
+    attempt = failed.get(m["problem_id"])
+    if attempt:
+        report["attempt"] = attempt["code"]
+        report["what_failed"] = attempt.get("error") or "wrong result"
+    return report
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -57,18 +74,7 @@ def main():
                 continue
             if inside:
                 continue
-        problem, code = split_prompt(p["prompt"])
-        report = {
-            "problem": (problem + "\n\n" + code).strip() if problem else code.strip(),
-            "fix": p["reference_code"].strip(),
-            "libraries": [LIBRARIES.get(m["library"], m["library"].lower())],
-            "source": f"ds1000:{m['library']}:{m['perturbation_origin_id']}:{m['problem_id']}",
-        }
-        attempt = failed.get(m["problem_id"])
-        if attempt:
-            report["attempt"] = attempt["code"]
-            report["what_failed"] = attempt.get("error") or "wrong result"
-        print(json.dumps(report))
+        print(json.dumps(report_of(p, failed)))
 
 
 if __name__ == "__main__":

@@ -29,26 +29,16 @@ ROOT = HERE.parents[1]
 DATA = pathlib.Path(os.environ.get("DS1000", ROOT.parent / "shared" / "ds1000"))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(DATA / "tools"))
-from ds1000_experience import LIBRARIES, fold_of  # noqa: E402
-from ds1000_eval import split_prompt  # noqa: E402
+from ds1000_experience import fold_of  # noqa: E402
+from ds1000_experience import report_of as experience_report  # noqa: E402
 
 LINE = re.compile(r"^mode=\S+ n=\s*(\d+) hit@5=([\d.]+) recall@5=([\d.]+) title_hit@5=([\d.]+)")
 
 
 def report_of(p, failed):
-    m = p["metadata"]
-    problem, code = split_prompt(p["prompt"])
-    report = {
-        "problem": (problem + "\n\n" + code).strip() if problem else code.strip(),
-        "fix": p["reference_code"].strip(),
-        "libraries": [LIBRARIES.get(m["library"], m["library"].lower())],
-        "source": f"ds1000:{m['library']}:{m['perturbation_origin_id']}:{m['problem_id']}",
-        "contributor": f"agent-{m['problem_id'] % 7}",
-    }
-    attempt = failed.get(m["problem_id"])
-    if attempt:
-        report["attempt"] = attempt["code"]
-        report["what_failed"] = attempt.get("error") or "wrong result"
+    """A problem's report, from one of seven agents (so mining sees several contributors)."""
+    report = experience_report(p, failed)
+    report["contributor"] = f"agent-{p['metadata']['problem_id'] % 7}"
     return report
 
 
