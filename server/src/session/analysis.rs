@@ -72,6 +72,7 @@ struct AnalysisInput {
 impl Session {
     /// Keeps the tracked findings of `uri` in step with edits just applied.
     pub fn track_edits(state: &mut State, uri: &str, edits: &[AppliedEdit]) {
+        state.last_edit = Some(std::time::Instant::now());
         let Some(open) = state.open.get_mut(uri) else {
             return;
         };

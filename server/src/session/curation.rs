@@ -11,6 +11,9 @@ use crate::learning::review;
 
 /// How often the store is asked whether its lessons changed (a cheap look at a version number).
 const CHECK_EVERY: Duration = Duration::from_secs(5);
+/// Background curation starts only after this long without an edit: it waits for a pause in
+/// typing rather than compete with it for the CPU.
+const TYPING_PAUSE: Duration = Duration::from_secs(10);
 
 impl Session {
     /// Starts the background pass; it stops with the session.
@@ -32,7 +35,14 @@ impl Session {
                     return;
                 };
                 session.reload_lessons_if_changed().await;
-                if interval > 0 && last_curation.elapsed() >= Duration::from_secs(interval) {
+                let typing = session
+                    .state()
+                    .last_edit
+                    .is_some_and(|edited| edited.elapsed() < TYPING_PAUSE);
+                if interval > 0
+                    && !typing
+                    && last_curation.elapsed() >= Duration::from_secs(interval)
+                {
                     last_curation = Instant::now();
                     if let Err(error) = session.curate(Priority::Background).await {
                         tracing::warn!("background curation failed: {error}");

@@ -75,6 +75,8 @@ pub struct State {
     pub identity: Option<Identity>,
     /// The version of the store's lessons table the served lessons were read at.
     pub lessons_version: u64,
+    /// When the person last edited: background curation waits for a pause in typing.
+    pub last_edit: Option<std::time::Instant>,
     /// What retrieval plans with; read with the store, in the background.
     pub catalog: Arc<crate::retrieval::catalog::Catalog>,
     /// The embedded examples of lessons without a trigger (built on first use).
@@ -133,6 +135,7 @@ impl Session {
             votes: Votes::default(),
             identity: None,
             lessons_version: 0,
+            last_edit: None,
             catalog: Arc::default(),
             hint_model: None,
             workspace_root: None,
