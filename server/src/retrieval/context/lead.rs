@@ -180,21 +180,11 @@ pub(super) fn lead_items<S>(
             .map(|s| s.probability)
             .sum()
     };
-    // Each fix is read once; the most telling fixes first, the nearest among equals.
-    let mut chosen: Vec<(usize, f32)> = fixes
+    let scored: Vec<(f32, f32)> = fixes
         .iter()
-        .enumerate()
-        .map(|(rank, (trace, _))| (rank, likely(trace)))
+        .map(|(trace, distance)| (*distance, likely(trace)))
         .collect();
-    chosen.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    if fixes
-        .first()
-        .is_some_and(|(_, distance)| *distance <= SAME_PROBLEM)
-    {
-        chosen.retain(|(rank, _)| *rank != 0);
-        chosen.insert(0, (0, f32::INFINITY));
-    }
-    for (rank, _) in chosen.into_iter().take(LEAD_EXPERIENCE) {
+    for rank in lead_order(&scored).into_iter().take(LEAD_EXPERIENCE) {
         if lead.len() >= limit {
             break;
         }
@@ -205,6 +195,22 @@ pub(super) fn lead_items<S>(
         lead.push(item);
     }
     lead
+}
+
+/// The order in which recalled fixes (`(distance, likelihood)`, nearest first) may lead: the fix
+/// of the same problem reworded first, then the most telling fixes (those using most of the
+/// likely APIs), the nearest among equals.
+fn lead_order(fixes: &[(f32, f32)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..fixes.len()).collect();
+    order.sort_by(|&a, &b| fixes[b].1.total_cmp(&fixes[a].1).then_with(|| a.cmp(&b)));
+    if fixes
+        .first()
+        .is_some_and(|(distance, _)| *distance <= SAME_PROBLEM)
+    {
+        order.retain(|&rank| rank != 0);
+        order.insert(0, 0);
+    }
+    order
 }
 
 /// The recalled fixes similar enough to show, nearest first.
@@ -224,4 +230,24 @@ pub(super) fn usage_in_experience<'a>(
             line.len() <= MAX_USAGE_CHARS && experience::identifiers(line).contains(api)
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_problem_reworded_leads_else_the_most_telling_fix() {
+        // The nearest is the same problem reworded: it leads though another fix is more telling.
+        assert_eq!(
+            lead_order(&[(0.2, 0.0), (0.5, 0.9), (0.55, 0.3)]),
+            [0, 1, 2]
+        );
+        // No recalled problem is that near: the most telling fix leads, the nearest among equals.
+        assert_eq!(
+            lead_order(&[(0.4, 0.0), (0.5, 0.9), (0.55, 0.9)]),
+            [1, 2, 0]
+        );
+        assert_eq!(lead_order(&[]), Vec::<usize>::new());
+    }
 }
