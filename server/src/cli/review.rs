@@ -8,10 +8,10 @@ use anyhow::Context;
 
 use super::common::{runtime, say, warn};
 use crate::embeddings::{Embedder, EmbedderChoice, load_embedder};
-use crate::learning::policy::rfc3339;
 use crate::learning::review;
 use crate::lessons::{Lesson, LessonStatus, Retirement};
 use crate::store::Store;
+use crate::traces::experience::format_time;
 use crate::traces::{current_user, now_ms};
 
 /// The store with the built-in packs synced in, and its lessons.
@@ -83,7 +83,7 @@ pub fn approve(id: &str, new_id: Option<&str>, store: &Path) -> anyhow::Result<E
         .block_on(async {
             let (opened, lessons) = open(store, embedder.as_deref()).await?;
             let by = opened.salt().await?.hash(&current_user());
-            let written = review::approve(&lessons, id, new_id, &by, &rfc3339(now_ms()))?;
+            let written = review::approve(&lessons, id, new_id, &by, &format_time(now_ms()))?;
             opened.put_lessons(&written, embedder.as_deref()).await?;
             anyhow::Ok(written)
         })
@@ -175,7 +175,7 @@ pub fn set_status(id: &str, reason: Option<&str>, store: &Path) -> anyhow::Resul
                     lesson.curation.retired = Some(Retirement {
                         reason: reason.to_string(),
                         by,
-                        at: rfc3339(now),
+                        at: format_time(now),
                         evidence: Vec::new(),
                     });
                 }

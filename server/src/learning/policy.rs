@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lessons::{Lesson, LessonStatus, Retirement};
+use crate::traces::experience::format_time;
 use crate::traces::{Trust, Votes, Weighing};
 
 /// The thresholds of curation (the `curation` setting; `lore curate` flags).
@@ -111,7 +112,7 @@ pub fn curate(
         curated.curation.retired = Some(Retirement {
             reason: reason.clone(),
             by: "curate".into(),
-            at: rfc3339(now_ms),
+            at: format_time(now_ms),
             evidence: trust.against.clone(),
         });
         changes.push(Change::Retired {
@@ -140,12 +141,6 @@ fn lowered_steps(trust: &Trust, policy: &Policy) -> u8 {
     } else {
         0
     }
-}
-
-/// `time_ms` (ms since the epoch) as RFC 3339, to the second.
-pub fn rfc3339(time_ms: i64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(time_ms.max(0) as u64);
-    humantime::format_rfc3339_seconds(time).to_string()
 }
 
 #[cfg(test)]

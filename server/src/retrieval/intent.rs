@@ -21,6 +21,7 @@ pub fn library_of(module: &str) -> &str {
         "pd" | "pandas" => "pandas",
         "np" | "numpy" => "numpy",
         "plt" | "matplotlib" | "mpl" => "matplotlib",
+        "sns" | "seaborn" => "seaborn",
         "tf" | "tensorflow" | "keras" => "tensorflow",
         "torch" => "torch",
         "scipy" => "scipy",

@@ -153,7 +153,7 @@ impl Session {
             )
         };
         let lessons = store.lessons().await.map_err(ReviewFailure::store)?;
-        let now = crate::learning::policy::rfc3339(crate::traces::now_ms());
+        let now = crate::traces::experience::format_time(crate::traces::now_ms());
         let written = review::approve(&lessons, id, new_id, &by, &now)?;
         store
             .put_lessons(&written, embedder.as_deref())

@@ -307,23 +307,15 @@ fn one_line(text: &str) -> String {
     }
 }
 
-/// The library a feature's module alias names (`np.` → numpy), if it is a known one.
+/// The library a feature's module alias names (`np.` → numpy), if it names one.
 fn library_of(feature: &str) -> Option<String> {
     let root = feature.split('.').next()?;
-    let library = match root {
-        "np" | "numpy" => "numpy",
-        "pd" | "pandas" => "pandas",
-        "plt" | "matplotlib" | "mpl" => "matplotlib",
-        "sns" | "seaborn" => "seaborn",
-        "torch" => "torch",
-        "tf" | "tensorflow" => "tensorflow",
-        "sklearn" => "sklearn",
-        "scipy" => "scipy",
-        "" => return None,
-        other if other.chars().all(|c| c.is_ascii_lowercase() || c == '_') => other,
-        _ => return None,
-    };
-    Some(library.to_string())
+    let library = crate::retrieval::intent::library_of(root);
+    let plausible = !library.is_empty()
+        && library
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    plausible.then(|| library.to_string())
 }
 
 #[cfg(test)]
