@@ -36,7 +36,9 @@ fn main() -> ExitCode {
         .with_ansi(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LORE_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(format!("lore={default_level},warn"))
+                tracing_subscriber::EnvFilter::new(format!(
+                    "lore={default_level},warn,lance::dataset::optimize=error"
+                ))
             }),
         )
         .init();

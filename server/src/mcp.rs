@@ -21,6 +21,7 @@ use crate::lessons::Lesson;
 use crate::retrieval::catalog::Catalog;
 use crate::retrieval::context::{self, ContextRequest, Memory};
 use crate::store::Store;
+use crate::store::Versions;
 use crate::traces::{Experience, Outcome, current_user};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -76,15 +77,34 @@ pub struct ExperienceArgs {
     pub lesson_id: Option<String>,
 }
 
-/// The MCP server's state: the memory, loaded once at start.
+/// The MCP server's state: the store, and what it serves from it.
 #[derive(Clone)]
 pub struct LoreMcp {
     store: Store,
     embedder: Arc<dyn Embedder>,
-    lessons: Arc<HashMap<String, Arc<Lesson>>>,
-    /// Loaded at the first request; dropped when experience is recorded, to be read again.
-    catalog: Arc<tokio::sync::Mutex<Option<Arc<Catalog>>>>,
+    served: Arc<tokio::sync::Mutex<Served>>,
     tool_router: ToolRouter<LoreMcp>,
+}
+
+/// What the MCP server serves, read again whenever another process changed the store (each
+/// request first compares the tables' versions: a cheap look).
+struct Served {
+    /// The versions the lessons and the catalog were read at.
+    versions: Versions,
+    lessons: Arc<HashMap<String, Arc<Lesson>>>,
+    /// Loaded at the first request that needs it; dropped when the store changes.
+    catalog: Option<Arc<Catalog>>,
+}
+
+/// The lessons agents may be served: retired, candidate and quarantined ones are not.
+fn served_lessons(lessons: Vec<Lesson>) -> Arc<HashMap<String, Arc<Lesson>>> {
+    Arc::new(
+        lessons
+            .into_iter()
+            .filter(Lesson::is_served)
+            .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
+            .collect(),
+    )
 }
 
 /// A failed tool call, reported to the agent as the tool's result (`isError`), as MCP asks
@@ -103,20 +123,57 @@ fn json_result<T: serde::Serialize>(value: &T) -> Result<CallToolResult, McpErro
 
 #[tool_router]
 impl LoreMcp {
-    pub fn new(store: Store, embedder: Arc<dyn Embedder>, lessons: Vec<Lesson>) -> LoreMcp {
-        // Retired, candidate and quarantined lessons are not served to agents.
-        let lessons = lessons
-            .into_iter()
-            .filter(Lesson::is_served)
-            .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
-            .collect();
+    /// The server for `store`, serving `lessons` (read at `versions`) until the store changes.
+    pub fn new(
+        store: Store,
+        embedder: Arc<dyn Embedder>,
+        lessons: Vec<Lesson>,
+        versions: Versions,
+    ) -> LoreMcp {
+        let served = Served {
+            versions,
+            lessons: served_lessons(lessons),
+            catalog: None,
+        };
         LoreMcp {
             store,
             embedder,
-            lessons: Arc::new(lessons),
-            catalog: Arc::default(),
+            served: Arc::new(tokio::sync::Mutex::new(served)),
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// What is served, read again first if another process changed the store.
+    async fn fresh(&self) -> tokio::sync::MutexGuard<'_, Served> {
+        let mut served = self.served.lock().await;
+        let now = match self.store.versions().await {
+            Ok(now) => now,
+            Err(error) => {
+                tracing::warn!("cannot look at the store: {:#}", anyhow::Error::from(error));
+                return served;
+            }
+        };
+        if now == served.versions {
+            return served;
+        }
+        if now.lessons != served.versions.lessons {
+            match self.store.lessons().await {
+                Ok(lessons) if !lessons.is_empty() => served.lessons = served_lessons(lessons),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!("failed to reload lessons: {:#}", anyhow::Error::from(error));
+                    return served;
+                }
+            }
+        }
+        served.catalog = None;
+        served.versions = now;
+        served
+    }
+
+    /// The lessons served now.
+    async fn lessons(&self) -> Arc<HashMap<String, Arc<Lesson>>> {
+        self.fresh().await.lessons.clone()
     }
 
     /// What people did with each lesson, read fresh: other processes record traces too.
@@ -129,15 +186,15 @@ impl LoreMcp {
     }
 
     async fn catalog(&self) -> Arc<Catalog> {
-        let mut slot = self.catalog.lock().await;
-        if let Some(catalog) = slot.as_ref() {
+        let mut served = self.fresh().await;
+        if let Some(catalog) = served.catalog.as_ref() {
             return catalog.clone();
         }
         let catalog = Arc::new(Catalog::load(&self.store).await.unwrap_or_else(|error| {
             tracing::warn!("failed to read the catalog: {error:#}");
             Catalog::default()
         }));
-        *slot = Some(catalog.clone());
+        served.catalog = Some(catalog.clone());
         catalog
     }
 
@@ -173,10 +230,11 @@ impl LoreMcp {
             };
         let votes = self.votes().await;
         let catalog = self.catalog().await;
+        let lessons = self.lessons().await;
         let memory = Memory {
             store: &self.store,
             embedder: self.embedder.as_ref(),
-            lessons: &self.lessons,
+            lessons: &lessons,
             votes: &votes,
             catalog: &catalog,
         };
@@ -205,7 +263,8 @@ impl LoreMcp {
             return tool_error("the query is empty");
         }
         let lessons: Vec<Lesson> = self
-            .lessons
+            .lessons()
+            .await
             .values()
             .map(|lesson| (**lesson).clone())
             .collect();
@@ -226,7 +285,8 @@ impl LoreMcp {
         &self,
         Parameters(args): Parameters<ExplainArgs>,
     ) -> Result<CallToolResult, McpError> {
-        let Some(lesson) = self.lessons.get(&args.id) else {
+        let lessons = self.lessons().await;
+        let Some(lesson) = lessons.get(&args.id) else {
             return tool_error(format!(
                 "no lesson `{}` (lesson ids are the codes of lore diagnostics)",
                 args.id
@@ -254,7 +314,7 @@ impl LoreMcp {
             }
         }
         if let Some(id) = &args.lesson_id
-            && !self.lessons.contains_key(id)
+            && !self.lessons().await.contains_key(id)
         {
             return tool_error(format!(
                 "no lesson `{}`: `lesson_id` must be the code of a lore diagnostic, or left out",
@@ -294,7 +354,6 @@ impl LoreMcp {
                 anyhow::Error::from(error)
             ));
         }
-        *self.catalog.lock().await = None;
         Ok(CallToolResult::success(vec![ContentBlock::text(format!(
             "recorded experience {}",
             trace.id
@@ -317,7 +376,8 @@ impl ServerHandler for LoreMcp {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        let mut lessons: Vec<&Arc<Lesson>> = self.lessons.values().collect();
+        let served = self.lessons().await;
+        let mut lessons: Vec<&Arc<Lesson>> = served.values().collect();
         lessons.sort_by(|a, b| a.id.cmp(&b.id));
         let resources = lessons
             .into_iter()
@@ -339,8 +399,8 @@ impl ServerHandler for LoreMcp {
         let id = request.uri.strip_prefix(LESSON_URI).ok_or_else(|| {
             McpError::resource_not_found(format!("unknown resource {}", request.uri), None)
         })?;
-        let lesson = self
-            .lessons
+        let lessons = self.lessons().await;
+        let lesson = lessons
             .get(id)
             .ok_or_else(|| McpError::resource_not_found(format!("no lesson `{id}`"), None))?;
         let trust = self.votes().await.trust_now(id);
@@ -365,7 +425,9 @@ pub async fn serve(
             memory.problems.join("; ")
         )
     })?;
-    let server = LoreMcp::new(store, embedder, memory.lessons)
+    // Versions read after the load: whatever is written from now on is served on the next call.
+    let versions = store.versions().await.unwrap_or_default();
+    let server = LoreMcp::new(store, embedder, memory.lessons, versions)
         .serve(rmcp::transport::stdio())
         .await?;
     server.waiting().await?;

@@ -56,6 +56,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        handlers::lifecycle::shutdown(&self.session).await;
         Ok(())
     }
 

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+mod team_store;
+
 fn lore(args: &[&str], store: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_lore"))
         .args(args)

@@ -9,9 +9,18 @@ use crate::{BARE_EXCEPT, codes};
 
 /// `lore serve --store STORE` as a child process, and a client on its stdio.
 fn spawn_lore(store: &std::path::Path) -> (tokio::process::Child, LspClient) {
+    spawn_lore_with(store, &[])
+}
+
+/// `lore serve --store STORE` with more environment variables `env`.
+pub fn spawn_lore_with(
+    store: &std::path::Path,
+    env: &[(&str, &std::path::Path)],
+) -> (tokio::process::Child, LspClient) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
         .args(["serve", "--store"])
         .arg(store)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -122,6 +122,23 @@ async fn a_lesson_approved_by_another_process_is_served_without_a_restart() {
     assert!(workspace.client.diagnostics(&uri, 1).await.is_empty());
 
     let store = lore::store::Store::open(&workspace.store()).await.unwrap();
+    two_teammates_fix_time_clock(&store).await;
+    let report = curate(&mut workspace).await;
+    let id = report["candidates"][0]["id"].as_str().unwrap().to_string();
+    // Another process (here: the library, as `lore lessons approve` does) approves it.
+    let lessons = store.lessons().await.unwrap();
+    let approved =
+        lore::learning::review::approve(&lessons, &id, None, "reviewer", "2026-12-02T12:00:00Z")
+            .unwrap();
+    store.put_lessons(&approved, None).await.unwrap();
+    let diagnostics = diagnostics_where(&mut workspace, &uri, |d| !d.is_empty()).await;
+    assert_eq!(codes(&diagnostics), [id]);
+    workspace.client.shutdown().await;
+}
+
+/// Two teammates' hand fixes of one mistake (`time.clock()` → `time.perf_counter()`), in
+/// code with other names: enough for curation to mine a candidate.
+pub async fn two_teammates_fix_time_clock(store: &lore::store::Store) {
     let salt = store.salt().await.unwrap();
     let fixes: Vec<Trace> = [("ana", "started"), ("ben", "t0")]
         .into_iter()
@@ -140,15 +157,4 @@ async fn a_lesson_approved_by_another_process_is_served_without_a_restart() {
         .write_traces(&fixes, &vec![vec![0.0; 384]; 2], "")
         .await
         .unwrap();
-    let report = curate(&mut workspace).await;
-    let id = report["candidates"][0]["id"].as_str().unwrap().to_string();
-    // Another process (here: the library, as `lore lessons approve` does) approves it.
-    let lessons = store.lessons().await.unwrap();
-    let approved =
-        lore::learning::review::approve(&lessons, &id, None, "reviewer", "2026-12-02T12:00:00Z")
-            .unwrap();
-    store.put_lessons(&approved, None).await.unwrap();
-    let diagnostics = diagnostics_where(&mut workspace, &uri, |d| !d.is_empty()).await;
-    assert_eq!(codes(&diagnostics), [id]);
-    workspace.client.shutdown().await;
 }

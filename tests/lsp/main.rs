@@ -12,6 +12,7 @@ mod context;
 mod curation;
 mod diagnostics;
 mod hover;
+mod team_store;
 mod traces;
 
 use serde_json::{Value, json};

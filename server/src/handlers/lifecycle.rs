@@ -110,3 +110,8 @@ pub async fn initialize(
 pub async fn initialized(session: &Arc<Session>) {
     session.start_background_loading();
 }
+
+/// `shutdown`: the traces still queued are written, or left in the journal for the next start.
+pub async fn shutdown(session: &Arc<Session>) {
+    session.flush_traces().await;
+}

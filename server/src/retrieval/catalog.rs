@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use super::experience::ExperienceStats;
 use super::freshness::Documented;
 use crate::store::StoreReader;
-use crate::traces::Outcome;
 use crate::traces::screen::screen_trace;
+use crate::traces::{Outcome, Trace};
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -45,6 +45,11 @@ impl Catalog {
         }
     }
 
+    /// Replaces the lessons' vectors (lessons written since the catalog was read).
+    pub fn set_lessons(&mut self, lessons: Vec<(String, Vec<f32>)>) {
+        self.lessons = lessons;
+    }
+
     /// The catalog with the lessons' vectors to search.
     pub fn with_lessons(mut self, lessons: Vec<(String, Vec<f32>)>) -> Catalog {
         self.lessons = lessons;
@@ -75,14 +80,27 @@ impl Catalog {
 
     /// Reads the doc names and the fixes of recorded experience from `store`.
     pub async fn load(store: &impl StoreReader) -> anyhow::Result<Catalog> {
-        let doc_names = store.doc_names().await?;
         let traces = store.traces().await?;
+        Catalog::load_with(store, &traces).await
+    }
+
+    /// Reads the doc names from `store`, with the fixes of `traces` (every trace it holds).
+    pub async fn load_with(store: &impl StoreReader, traces: &[Trace]) -> anyhow::Result<Catalog> {
+        let doc_names = store.doc_names().await?;
         let fixes = traces
             .iter()
-            .filter(|trace| is_fix(trace.outcome) && !screen_trace(trace).quarantined)
+            .filter(|trace| counts_as_fix(trace))
             .map(|trace| (trace.after.as_str(), trace.libraries.as_slice()));
         let lessons = store.lesson_vectors().await?;
         Ok(Catalog::new(doc_names, fixes).with_lessons(lessons))
+    }
+
+    /// Counts a trace recorded since the catalog was read (one that is not a fix changes
+    /// nothing).
+    pub fn learn(&mut self, trace: &Trace) {
+        if counts_as_fix(trace) {
+            self.experience.add(&trace.after, &trace.libraries);
+        }
     }
 
     /// Whether an object called `short` is documented in one of `libraries`.
@@ -127,6 +145,11 @@ pub fn short_name(qualified: &str) -> &str {
 }
 
 /// Outcomes whose `after` is code that fixed something.
+/// A fix that planning learns from: not quarantined by screening.
+fn counts_as_fix(trace: &Trace) -> bool {
+    is_fix(trace.outcome) && !screen_trace(trace).quarantined
+}
+
 pub fn is_fix(outcome: Outcome) -> bool {
     matches!(
         outcome,

@@ -51,20 +51,25 @@ impl ExperienceStats {
     ) -> ExperienceStats {
         let mut stats = ExperienceStats::default();
         for (fix, libraries) in fixes {
-            stats.fixes += 1;
-            for api in fix_apis(fix) {
-                for library in libraries {
-                    *stats
-                        .by_library
-                        .entry(library.as_ref().to_string())
-                        .or_default()
-                        .entry(api.clone())
-                        .or_default() += 1;
-                }
-                *stats.frequency.entry(api).or_default() += 1;
-            }
+            stats.add(fix, libraries);
         }
         stats
+    }
+
+    /// Counts one more recorded fix.
+    pub fn add<L: AsRef<str>>(&mut self, fix: &str, libraries: &[L]) {
+        self.fixes += 1;
+        for api in fix_apis(fix) {
+            for library in libraries {
+                *self
+                    .by_library
+                    .entry(library.as_ref().to_string())
+                    .or_default()
+                    .entry(api.clone())
+                    .or_default() += 1;
+            }
+            *self.frequency.entry(api).or_default() += 1;
+        }
     }
 
     /// How many fixes written for `library` use each API.

@@ -1,6 +1,5 @@
 //! Curation in the language server: a background pass (off the typing path) that weighs the
-//! lessons' evidence every few minutes, picks up lessons that another process changed
-//! (approved, retired, restored, curated) without a restart, and review from the editors.
+//! lessons' evidence every few minutes, and review from the editors.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +8,7 @@ use super::Session;
 use crate::learning::curate::{self, CurateReport};
 use crate::learning::review;
 
-/// How often the store is asked whether its lessons changed (a cheap look at a version number).
+/// How often the pass looks whether curation is due.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// Background curation starts only after this long without an edit: it waits for a pause in
 /// typing rather than compete with it for the CPU.
@@ -34,7 +33,6 @@ impl Session {
                 let Some(session) = weak.upgrade() else {
                     return;
                 };
-                session.reload_lessons_if_changed().await;
                 let typing = session
                     .state()
                     .last_edit
@@ -75,43 +73,8 @@ impl Session {
             tracing::info!("curation: {} lesson changes", report.changes.len());
         }
         self.state().votes = votes.with_half_life(policy.half_life_days);
-        self.reload_lessons_if_changed().await;
+        self.refresh_from_store().await;
         Ok(report)
-    }
-
-    /// Serves the store's lessons again if any process wrote lessons since they were read.
-    pub async fn reload_lessons_if_changed(self: &Arc<Session>) {
-        let (store, known) = {
-            let state = self.state();
-            (state.store.clone(), state.lessons_version)
-        };
-        let Some(store) = store else {
-            return;
-        };
-        let version = match store.lessons_version().await {
-            Ok(version) => version,
-            Err(error) => {
-                tracing::warn!("{:#}", anyhow::Error::from(error));
-                return;
-            }
-        };
-        if version == known {
-            return;
-        }
-        match store.lessons().await {
-            Ok(lessons) if !lessons.is_empty() => {
-                self.state().lessons_version = version;
-                for problem in self.set_lessons(lessons) {
-                    tracing::error!("{problem}");
-                }
-                tracing::info!("lessons reloaded (store version {version})");
-                self.reanalyze_all();
-            }
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!("failed to reload lessons: {:#}", anyhow::Error::from(error))
-            }
-        }
     }
 }
 
@@ -159,7 +122,7 @@ impl Session {
             .put_lessons(&written, embedder.as_deref())
             .await
             .map_err(ReviewFailure::store)?;
-        self.reload_lessons_if_changed().await;
+        self.refresh_from_store().await;
         Ok(written[0].id.clone())
     }
 
@@ -176,7 +139,7 @@ impl Session {
             .put_lessons(&[rejected], None)
             .await
             .map_err(ReviewFailure::store)?;
-        self.reload_lessons_if_changed().await;
+        self.refresh_from_store().await;
         Ok(())
     }
 }

@@ -17,15 +17,16 @@ impl Session {
     pub fn start_background_loading(self: &Arc<Session>) {
         let session = self.clone();
         tokio::spawn(async move {
+            // First of all, so that no trace recorded while the rest loads is only in memory.
+            let store_path = session.state().settings.store_path();
+            session.open_journal(&store_path.to_string_lossy());
+            session.start_journal_sync();
             let loader = session.embedder_loader.clone();
             let embedder = tokio::task::spawn_blocking(move || loader())
                 .await
                 .ok()
                 .flatten();
-            let (store_path, packs) = {
-                let state = session.state();
-                (state.settings.store_path(), state.settings.packs.clone())
-            };
+            let packs = session.state().settings.packs.clone();
             let memory = crate::memory::load(&store_path, &packs, embedder.as_deref()).await;
             for problem in &memory.problems {
                 tracing::error!("{problem}");
@@ -35,15 +36,18 @@ impl Session {
                     .await;
             }
             if let Some(store) = memory.store.clone() {
-                let store_for_version = store.clone();
-                let votes = store.votes().await.unwrap_or_else(|error| {
+                // Read the versions first: whatever is written after is picked up by the watch.
+                let versions = store.versions().await.unwrap_or_default();
+                let traces = store.traces().await.unwrap_or_else(|error| {
                     tracing::warn!(
                         "failed to read the lessons' traces: {:#}",
                         anyhow::Error::from(error)
                     );
-                    Votes::default()
+                    Vec::new()
                 });
-                let identity = match store.salt().await {
+                let votes = Votes::from_traces(&traces);
+                let salt = store.salt().await;
+                let identity = match &salt {
                     Ok(salt) => {
                         let root = session
                             .state()
@@ -55,13 +59,12 @@ impl Session {
                     }
                     Err(error) => {
                         tracing::error!(
-                            "traces are off: the store's identity salt is unavailable: {:#}",
-                            anyhow::Error::from(error)
+                            "traces are off: the store's identity salt is unavailable: {error}"
                         );
                         None
                     }
                 };
-                let catalog = crate::retrieval::catalog::Catalog::load(&store)
+                let catalog = crate::retrieval::catalog::Catalog::load_with(&store, &traces)
                     .await
                     .unwrap_or_else(|error| {
                         tracing::warn!("failed to read the retrieval catalog: {error:#}");
@@ -69,27 +72,29 @@ impl Session {
                     });
                 let weak = Arc::downgrade(&session);
                 let embedder_for_traces = embedder.clone();
+                let journal = session.state().journal.clone();
                 let recorder = TraceRecorder::start(
                     store,
                     Arc::new(move || embedder_for_traces.clone()),
                     Arc::new(move |trace: &Trace| {
                         if let Some(session) = weak.upgrade() {
-                            session.count_trace(trace);
+                            session.learn_trace(trace);
                         }
                     }),
+                    journal,
                 );
-                let lessons_version = store_for_version.lessons_version().await.unwrap_or(0);
-                let mut state = session.state();
-                state.votes = votes.with_half_life(state.settings.curation.half_life_days);
-                state.catalog = Arc::new(catalog);
-                state.lessons_version = lessons_version;
-                if let Some(identity) = &identity {
-                    for trace in state.early_traces.drain(..) {
-                        recorder.record(trace.with_identity(identity));
-                    }
+                {
+                    let mut state = session.state();
+                    state.votes = votes.with_half_life(state.settings.curation.half_life_days);
+                    state.catalog = Arc::new(catalog);
+                    state.versions = versions;
+                    state.known_traces = traces.into_iter().map(|trace| trace.id).collect();
+                    state.identity = identity;
+                    state.recorder = Some(recorder);
                 }
-                state.identity = identity;
-                state.recorder = Some(recorder);
+                if let Ok(salt) = &salt {
+                    session.write_waiting_traces(salt);
+                }
             }
             if memory.store.is_none() || memory.sync.is_none() {
                 // Users do not see log messages: say it where they look.
@@ -106,9 +111,9 @@ impl Session {
                     .await;
             }
             if memory.store.is_none() {
-                let dropped = std::mem::take(&mut session.state().early_traces).len();
-                if dropped > 0 {
-                    tracing::error!("no store: {dropped} traces dropped");
+                let waiting = std::mem::take(&mut session.state().early_traces).len();
+                if waiting > 0 {
+                    tracing::error!("no store: {waiting} traces wait in the journal");
                 }
             }
             {
@@ -135,6 +140,21 @@ impl Session {
                 .await;
             session.reanalyze_all();
             session.start_background_curation();
+            session.start_store_watch();
+        });
+    }
+
+    /// Syncs the trace journal about once a second while the session lives.
+    fn start_journal_sync(self: &Arc<Session>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let Some(journal) = weak.upgrade().and_then(|s| s.state().journal.clone()) else {
+                    return;
+                };
+                let _ = tokio::task::spawn_blocking(move || journal.sync()).await;
+            }
         });
     }
 

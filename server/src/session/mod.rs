@@ -8,6 +8,7 @@ mod hints;
 mod loading;
 mod settings;
 mod traces;
+mod watch;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -73,8 +74,10 @@ pub struct State {
     pub votes: Votes,
     /// The salted identities stamped on this session's traces (known once the store is).
     pub identity: Option<Identity>,
-    /// The version of the store's lessons table the served lessons were read at.
-    pub lessons_version: u64,
+    /// The versions of the store's tables that what is served was read at.
+    pub versions: crate::store::Versions,
+    /// The ids of the traces counted in `votes` and `catalog`.
+    pub known_traces: std::collections::HashSet<String>,
     /// When the person last edited: background curation waits for a pause in typing.
     pub last_edit: Option<std::time::Instant>,
     /// What retrieval plans with; read with the store, in the background.
@@ -91,6 +94,8 @@ pub struct State {
     pending_hand_fixes: Vec<PendingHandFix>,
     /// Traces recorded before the store finished loading; written once it has.
     early_traces: Vec<Trace>,
+    /// Every trace recorded waits here until the store has it (opened when loading starts).
+    pub journal: Option<Arc<crate::traces::Journal>>,
 }
 
 impl State {
@@ -134,7 +139,8 @@ impl Session {
             encoding: PositionEncoding::Utf16,
             votes: Votes::default(),
             identity: None,
-            lessons_version: 0,
+            versions: Default::default(),
+            known_traces: Default::default(),
             last_edit: None,
             catalog: Arc::default(),
             hint_model: None,
@@ -146,6 +152,7 @@ impl Session {
             claims: Vec::new(),
             pending_hand_fixes: Vec::new(),
             early_traces: Vec::new(),
+            journal: None,
         };
         Session {
             client,

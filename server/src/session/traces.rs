@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use super::{Session, State, TrackedFinding};
 use crate::convert;
 use crate::documents::Document;
-use crate::traces::{Outcome, Trace, relative_file};
+use crate::traces::{Journal, Outcome, Trace, journal, relative_file};
+
+/// How long shutdown waits for the store to take the queued traces.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
 /// How long a claim by a fix command counts.
 const CLAIM_LIFETIME: Duration = Duration::from_secs(30);
@@ -36,6 +39,15 @@ pub(super) struct PendingHandFix {
     uri: String,
     fix: HandFix,
     due: Instant,
+}
+
+/// The workspace root of the session, as journaled with traces recorded before the store's
+/// salt was known.
+fn workspace_of(state: &State) -> Option<String> {
+    state
+        .workspace_root
+        .as_ref()
+        .map(|root| root.display().to_string())
 }
 
 /// The findings of the previous analysis (`old`) that an edit touched and that no current
@@ -82,16 +94,113 @@ impl Session {
             .and_then(|id| state.lessons.by_id.get(id))
             .map(|lesson| lesson.libraries.clone())
             .unwrap_or_default();
-        let trace = trace.with_libraries(libraries);
+        let mut trace = trace.with_libraries(libraries);
+        if let Some(identity) = &state.identity {
+            trace = trace.with_identity(identity);
+        }
+        if let Some(journal) = &state.journal {
+            let entry = journal::Entry {
+                workspace_root: state
+                    .identity
+                    .is_none()
+                    .then(|| workspace_of(&state))
+                    .flatten(),
+                trace: trace.clone(),
+            };
+            if let Err(error) = journal.append(&entry) {
+                tracing::error!("trace dropped: {error}");
+                return;
+            }
+        }
         match (&state.recorder, &state.identity) {
-            (Some(recorder), Some(identity)) => recorder.record(trace.with_identity(identity)),
+            (Some(recorder), Some(_)) => recorder.record(trace),
+            _ if state.early_traces.len() >= journal::MAX_PENDING => {
+                tracing::error!("trace dropped: the store has not loaded yet and many wait");
+            }
             _ => state.early_traces.push(trace),
         }
     }
 
-    /// Counts a written trace towards its lesson's trust (shown in hovers).
-    pub(super) fn count_trace(&self, trace: &Trace) {
-        self.state().votes.add(trace);
+    /// Opens this process's trace journal for the store at `store` and journals the traces
+    /// recorded before it was open.
+    pub(super) fn open_journal(&self, store: &str) {
+        let folder = journal::folder_for(store);
+        let opened = match Journal::open(&folder) {
+            Ok(journal) => Arc::new(journal),
+            Err(error) => {
+                tracing::error!(
+                    "traces wait in memory only: {:#}",
+                    anyhow::Error::from(error)
+                );
+                return;
+            }
+        };
+        let mut state = self.state();
+        let root = workspace_of(&state);
+        for trace in &state.early_traces {
+            let entry = journal::Entry {
+                trace: trace.clone(),
+                workspace_root: root.clone(),
+            };
+            if let Err(error) = opened.append(&entry) {
+                tracing::error!("trace not journaled: {error}");
+            }
+        }
+        state.journal = Some(opened);
+    }
+
+    /// Hands the recorder the traces that waited: those recorded before the store loaded, and
+    /// those that processes now gone left in their journals (stamped with the identity of
+    /// the workspace they were recorded in).
+    pub(super) fn write_waiting_traces(&self, salt: &crate::traces::Salt) {
+        let mut state = self.state();
+        let (Some(recorder), Some(identity)) = (state.recorder.clone(), state.identity.clone())
+        else {
+            return;
+        };
+        for trace in state.early_traces.drain(..) {
+            recorder.record(trace.with_identity(&identity));
+        }
+        let Some(journal) = state.journal.clone() else {
+            return;
+        };
+        drop(state);
+        let (adopted, problems) = journal.adopt_orphans();
+        for problem in problems {
+            tracing::warn!("trace journal: {problem}");
+        }
+        if !adopted.is_empty() {
+            tracing::info!("writing {} traces left by earlier sessions", adopted.len());
+        }
+        let user = crate::traces::current_user();
+        for journal::Entry {
+            trace,
+            workspace_root,
+        } in adopted
+        {
+            let trace = if trace.contributor.is_empty() {
+                trace.with_identity(&salt.identity(&user, workspace_root.as_deref().unwrap_or("")))
+            } else {
+                trace
+            };
+            recorder.record(trace);
+        }
+    }
+
+    /// Before the session ends: records the hand fixes still in their grace period (no fix
+    /// command will claim them now) and waits a moment for the store to take what is queued;
+    /// whatever it has not taken stays in the journal for the next start.
+    pub async fn flush_traces(&self) {
+        self.record_hand_fixes(Instant::now() + Duration::from_secs(3600));
+        let journal = self.state().journal.clone();
+        let Some(journal) = journal else {
+            return;
+        };
+        let deadline = Instant::now() + SHUTDOWN_WAIT;
+        while journal.pending() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        journal.sync();
     }
 
     /// Notes that the client applied a fix or dismissal for `lesson_id` in `uri`, so the
@@ -115,9 +224,16 @@ impl Session {
     /// Queues hand fixes of `uri`, to be recorded after the grace period unless claimed.
     pub(super) fn queue_hand_fixes(state: &mut State, uri: &str, fixes: Vec<HandFix>) {
         let due = Instant::now() + Duration::from_millis(state.settings.hand_fix_grace_ms);
+        let room = journal::MAX_PENDING.saturating_sub(state.pending_hand_fixes.len());
+        if fixes.len() > room {
+            tracing::warn!(
+                "{} hand fixes not recorded: too many wait",
+                fixes.len() - room
+            );
+        }
         state
             .pending_hand_fixes
-            .extend(fixes.into_iter().map(|fix| PendingHandFix {
+            .extend(fixes.into_iter().take(room).map(|fix| PendingHandFix {
                 uri: uri.to_string(),
                 fix,
                 due,
@@ -141,39 +257,44 @@ impl Session {
         let session = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep_until(due.into()).await;
-            let ready: Vec<PendingHandFix> = {
-                let mut state = session.state();
-                let now = Instant::now();
-                let (ready, waiting): (Vec<_>, Vec<_>) = state
-                    .pending_hand_fixes
-                    .drain(..)
-                    .partition(|pending| pending.due <= now);
-                state.pending_hand_fixes = waiting;
-                let claims = &state.claims;
-                ready
-                    .into_iter()
-                    .filter(|pending| {
-                        !claims.iter().any(|claim| {
-                            claim.uri == pending.uri
-                                && claim.lesson_id == pending.fix.lesson_id
-                                && now.duration_since(claim.when) < CLAIM_LIFETIME
-                        })
-                    })
-                    .collect()
-            };
-            for PendingHandFix { uri, fix, .. } in ready {
-                tracing::info!("{} fixed by hand in {uri}", fix.lesson_id);
-                let trace = Trace::new(
-                    Outcome::HandFixed,
-                    Some(fix.lesson_id),
-                    &uri,
-                    &fix.before,
-                    &fix.after,
-                )
-                .with_libraries(fix.libraries);
-                session.record(trace);
-            }
+            session.record_hand_fixes(Instant::now());
         });
+    }
+
+    /// Records the pending hand fixes due by `until` that no fix command claimed.
+    fn record_hand_fixes(&self, until: Instant) {
+        let ready: Vec<PendingHandFix> = {
+            let mut state = self.state();
+            let (ready, waiting): (Vec<_>, Vec<_>) = state
+                .pending_hand_fixes
+                .drain(..)
+                .partition(|pending| pending.due <= until);
+            state.pending_hand_fixes = waiting;
+            let now = Instant::now();
+            let claims = &state.claims;
+            ready
+                .into_iter()
+                .filter(|pending| {
+                    !claims.iter().any(|claim| {
+                        claim.uri == pending.uri
+                            && claim.lesson_id == pending.fix.lesson_id
+                            && now.duration_since(claim.when) < CLAIM_LIFETIME
+                    })
+                })
+                .collect()
+        };
+        for PendingHandFix { uri, fix, .. } in ready {
+            tracing::info!("{} fixed by hand in {uri}", fix.lesson_id);
+            let trace = Trace::new(
+                Outcome::HandFixed,
+                Some(fix.lesson_id),
+                &uri,
+                &fix.before,
+                &fix.after,
+            )
+            .with_libraries(fix.libraries);
+            self.record(trace);
+        }
     }
 }
 

@@ -97,7 +97,7 @@ impl Store {
             return Ok(());
         };
         // Indexing writes many small batches: merge them so searches read few files.
-        compact(&table, DOCS_TABLE).await?;
+        compact(&table, DOCS_TABLE).await;
         table
             .create_index(&["text"], lancedb::index::Index::FTS(Default::default()))
             .replace(true)

@@ -13,6 +13,7 @@ mod in_memory;
 mod lessons;
 mod meta;
 mod reader;
+mod retry;
 mod rows;
 mod traces;
 
@@ -121,12 +122,24 @@ impl Store {
 
     /// The table `name`, or `None` while nothing was written to it.
     async fn existing_table(&self, name: &str) -> Result<Option<lancedb::Table>, StoreError> {
-        let names = self
-            .connection
+        let names = self.table_names().await?;
+        self.open_if_listed(&names, name).await
+    }
+
+    async fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        self.connection
             .table_names()
             .execute()
             .await
-            .map_err(StoreError::table("failed to list tables"))?;
+            .map_err(StoreError::table("failed to list tables"))
+    }
+
+    /// The table `name` if `names` lists it.
+    async fn open_if_listed(
+        &self,
+        names: &[String],
+        name: &str,
+    ) -> Result<Option<lancedb::Table>, StoreError> {
         if !names.iter().any(|existing| existing == name) {
             return Ok(None);
         }
@@ -140,6 +153,35 @@ impl Store {
                 source,
             })?;
         Ok(Some(table))
+    }
+}
+
+/// The version of each table: a write by any process changes it. Watching these numbers is
+/// how a long-running process notices what others wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Versions {
+    pub lessons: u64,
+    pub traces: u64,
+    pub docs: u64,
+}
+
+impl Store {
+    /// The tables' versions now (0 for a table not written yet).
+    pub async fn versions(&self) -> Result<Versions, StoreError> {
+        let names = self.table_names().await?;
+        let mut versions = Versions::default();
+        for (name, slot) in [
+            (LESSONS_TABLE, &mut versions.lessons),
+            (TRACES_TABLE, &mut versions.traces),
+            (DOCS_TABLE, &mut versions.docs),
+        ] {
+            if let Some(table) = self.open_if_listed(&names, name).await? {
+                *slot = table.version().await.map_err(StoreError::query(format!(
+                    "failed to read the version of {name}"
+                )))?;
+            }
+        }
+        Ok(versions)
     }
 }
 
@@ -162,16 +204,21 @@ async fn read_all(
         .map_err(StoreError::query("failed to read rows"))
 }
 
-/// Merges a table's small appends into few files.
-async fn compact(table: &lancedb::Table, name: &str) -> Result<(), StoreError> {
-    table
-        .optimize(lancedb::table::OptimizeAction::All)
-        .await
-        .map_err(|source| StoreError::Write {
-            message: format!("failed to compact the {name} table").into(),
-            source,
-        })?;
-    Ok(())
+/// Merges a table's small appends into few files. It is maintenance: when other processes
+/// keep committing it is left to the next writer, and a failure is logged, never returned, so
+/// the write that asked for it stands.
+async fn compact(table: &lancedb::Table, name: &str) {
+    let what = format!("compaction of the {name} table");
+    let result = retry::maintain(&what, || async {
+        table
+            .optimize(lancedb::table::OptimizeAction::All)
+            .await
+            .map(|_| ())
+    })
+    .await;
+    if let Err(error) = result {
+        tracing::warn!("{what} failed (the data is intact): {error}");
+    }
 }
 
 /// A SQL string literal.

@@ -10,6 +10,7 @@ use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use lancedb::table::NewColumnTransform;
 
 use super::error::StoreError;
+use super::retry::retry_conflicts;
 use super::rows::{column, string_at, strings, vector_field, vectors_array};
 use super::{Store, TRACES_TABLE, compact, embed_or_zero, read_all};
 use crate::embeddings::Embedder;
@@ -48,7 +49,7 @@ impl Store {
     /// searches read few files.
     pub async fn compact_traces(&self) -> Result<(), StoreError> {
         if let Some(table) = self.existing_table(TRACES_TABLE).await? {
-            compact(&table, TRACES_TABLE).await?;
+            compact(&table, TRACES_TABLE).await;
         }
         Ok(())
     }
@@ -75,13 +76,16 @@ impl Store {
             .unzip();
         let table = self.traces_table(dimension).await?;
         let batch = batch(&traces, &vectors, model, dimension)?;
-        let schema = batch.schema();
-        let mut merge = table.merge_insert(&["id"]);
-        merge.when_not_matched_insert_all();
-        let result = merge
-            .execute(Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema)))
-            .await
-            .map_err(StoreError::write("failed to add traces"))?;
+        // Another process's commit in between is retried from the new version: the merge
+        // then skips whatever that process added of the same traces.
+        let result = retry_conflicts(|| {
+            let mut merge = table.merge_insert(&["id"]);
+            merge.when_not_matched_insert_all();
+            let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
+            async move { merge.execute(Box::new(rows)).await }
+        })
+        .await
+        .map_err(StoreError::write("failed to add traces"))?;
         Ok(result.num_inserted_rows as usize)
     }
 
@@ -93,17 +97,24 @@ impl Store {
             "failed to read the traces table's schema",
         ))?;
         if existing.field_with_name("context").is_err() {
-            table
+            let added = table
                 .add_columns()
                 .transform(NewColumnTransform::SqlExpressions(vec![(
                     "context".into(),
                     "''".into(),
                 )]))
                 .execute()
+                .await;
+            // Two processes may migrate at once: the column being there is all that counts.
+            let migrated = table
+                .schema()
                 .await
-                .map_err(StoreError::write(
+                .is_ok_and(|schema| schema.field_with_name("context").is_ok());
+            if !migrated {
+                added.map_err(StoreError::write(
                     "failed to add the `context` column to traces",
                 ))?;
+            }
         }
         Ok(table)
     }
@@ -166,6 +177,45 @@ impl Store {
         };
         let batches = read_all(&table, Some(&columns_of(&table).await?)).await?;
         let mut traces = traces_from_batches(&batches)?;
+        traces.sort_by(|a, b| (a.time_ms, &a.id).cmp(&(b.time_ms, &b.id)));
+        Ok(traces)
+    }
+
+    /// The id of every trace: cheap to read, to tell which traces are new since a last look.
+    pub async fn trace_ids(&self) -> Result<Vec<String>, StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let batches = read_all(&table, Some(&["id"])).await?;
+        let mut ids = Vec::new();
+        for batch in &batches {
+            let column = column::<StringArray>(batch, "id")?;
+            ids.extend((0..batch.num_rows()).map(|row| column.value(row).to_string()));
+        }
+        Ok(ids)
+    }
+
+    /// The traces of `ids` (those the store has), oldest first.
+    pub async fn traces_by_ids(&self, ids: &[String]) -> Result<Vec<Trace>, StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(Vec::new());
+        };
+        let columns = columns_of(&table).await?;
+        let mut traces = Vec::new();
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(|id| super::sql_string(id)).collect();
+            let batches: Vec<RecordBatch> = table
+                .query()
+                .only_if(format!("id IN ({})", list.join(",")))
+                .select(Select::columns(&columns))
+                .execute()
+                .await
+                .map_err(StoreError::query("failed to query traces"))?
+                .try_collect()
+                .await
+                .map_err(StoreError::query("failed to read traces"))?;
+            traces.extend(traces_from_batches(&batches)?);
+        }
         traces.sort_by(|a, b| (a.time_ms, &a.id).cmp(&(b.time_ms, &b.id)));
         Ok(traces)
     }

@@ -2,10 +2,12 @@
 //! blocks an editor.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use super::events::Trace;
+use super::journal::Journal;
 use crate::embeddings::Embedder;
 
 /// Where the recorder writes traces: the store's `traces` table (`Store` implements this).
@@ -27,13 +29,21 @@ pub struct TraceRecorder {
     sender: mpsc::UnboundedSender<Trace>,
 }
 
+/// The first wait before a failed write is tried again; it doubles up to [`MAX_RETRY_WAIT`].
+const FIRST_RETRY_WAIT: Duration = Duration::from_secs(1);
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
 impl TraceRecorder {
     /// Starts the writer task. `embedder` is asked for each trace when it is written, so a
-    /// model that finishes loading later is used from then on.
+    /// model that finishes loading later is used from then on. Each trace written is told to
+    /// `journal` (which holds every trace until the store has it); a write that fails (the
+    /// store unreachable, read-only or full) is tried again later, the traces after it waiting
+    /// in the journal.
     pub fn start(
         sink: impl TraceSink,
         embedder: Arc<dyn Fn() -> Option<Arc<dyn Embedder>> + Send + Sync>,
         on_written: Arc<dyn Fn(&Trace) + Send + Sync>,
+        journal: Option<Arc<Journal>>,
     ) -> TraceRecorder {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Trace>();
         tokio::spawn(async move {
@@ -58,18 +68,16 @@ impl TraceRecorder {
                 let Ok((vector, model)) = embedded else {
                     continue;
                 };
-                let result = sink.write_trace(&trace, vector, &model).await;
-                match result.map_err(anyhow::Error::from) {
-                    Ok(()) => {
-                        tracing::info!(
-                            "recorded {} trace for {:?}",
-                            trace.outcome.as_str(),
-                            trace.lesson_id
-                        );
-                        on_written(&trace);
-                    }
-                    Err(error) => tracing::error!("failed to record trace: {error:#}"),
+                write_until_done(&sink, &trace, vector, &model).await;
+                tracing::info!(
+                    "recorded {} trace for {:?}",
+                    trace.outcome.as_str(),
+                    trace.lesson_id
+                );
+                if let Some(journal) = &journal {
+                    journal.written();
                 }
+                on_written(&trace);
             }
         });
         TraceRecorder { sender }
@@ -77,7 +85,38 @@ impl TraceRecorder {
 
     pub fn record(&self, trace: Trace) {
         if self.sender.send(trace).is_err() {
-            tracing::error!("trace writer has stopped; trace dropped");
+            tracing::error!("trace writer has stopped; the trace waits in the journal");
+        }
+    }
+}
+
+/// Writes `trace`, trying again with growing waits while the store refuses it; the first
+/// failure is logged as an error, the retries quietly.
+async fn write_until_done(sink: &impl TraceSink, trace: &Trace, vector: Vec<f32>, model: &str) {
+    let mut wait = FIRST_RETRY_WAIT;
+    let mut failed_before = false;
+    loop {
+        match sink.write_trace(trace, vector.clone(), model).await {
+            Ok(()) => {
+                if failed_before {
+                    tracing::info!("the store takes traces again");
+                }
+                return;
+            }
+            Err(error) => {
+                let error = anyhow::Error::from(error);
+                if failed_before {
+                    tracing::debug!("trace write failed again: {error:#}");
+                } else {
+                    tracing::error!(
+                        "failed to record a trace (kept in the journal, tried again later): \
+                         {error:#}"
+                    );
+                    failed_before = true;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_RETRY_WAIT);
+            }
         }
     }
 }

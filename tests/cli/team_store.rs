@@ -1,0 +1,172 @@
+//! One store, many processes: concurrent writers lose and duplicate nothing, and a writer
+//! killed at any moment leaves every committed trace and every lesson in place.
+
+use std::collections::HashSet;
+use std::process::{Command, Stdio};
+
+use super::{lore, stdout_of};
+
+/// JSON lines of `count` distinct reports by `contributor`.
+fn reports(contributor: &str, count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            serde_json::json!({
+                "problem": format!("{contributor}: totals per group, case {i}"),
+                "attempt": format!("df{i}.groupby('k').agg(sum)"),
+                "fix": format!("df{i}.groupby('k').sum()"),
+                "libraries": ["pandas"],
+                "contributor": contributor,
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect()
+}
+
+/// The ids of every trace in `store`, as `lore traces export` writes them.
+fn trace_ids(store: &std::path::Path) -> Vec<String> {
+    stdout_of(&lore(&["traces", "export"], store))
+        .lines()
+        .map(|line| {
+            let line: serde_json::Value = serde_json::from_str(line).unwrap();
+            line["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// 8 processes import 500 traces each into one store at once: every one exits 0, and the
+/// store holds 4,000 traces, none twice.
+#[test]
+fn eight_concurrent_writers_lose_and_duplicate_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let file = dir.path().join(format!("writer{writer}.jsonl"));
+            std::fs::write(&file, reports(&format!("dev{writer}"), 500)).unwrap();
+            Command::new(env!("CARGO_BIN_EXE_lore"))
+                .args(["traces", "import"])
+                .arg(&file)
+                .arg("--store")
+                .arg(&store)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for writer in writers {
+        let output = writer.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("imported 500 new traces"),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    let ids = trace_ids(&store);
+    assert_eq!(ids.len(), 4000);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 4000);
+}
+
+/// A pack of `count` lessons at `version`, so that each import rewrites every one of them.
+fn pack(count: usize, version: u32) -> String {
+    (0..count)
+        .map(|i| {
+            format!(
+                "[[lesson]]\nid = \"team-lesson-{i}\"\nversion = {version}\ntitle = \"Team lesson {i}\"\n\
+                 message = \"Use the team's helper {i} (revision {version}).\"\nseverity = \"info\"\n\
+                 libraries = [\"pandas\"]\nexplanation = \"Revision {version} of lesson {i}.\"\n\n"
+            )
+        })
+        .collect()
+}
+
+/// 50 times: a writer (an import of traces, or of a pack of lessons) is killed with SIGKILL at
+/// a pseudo-random moment. After each, the store opens, every trace it held is still there
+/// (none twice), and every lesson is there.
+#[test]
+fn writers_killed_at_random_moments_leave_the_store_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let traces = dir.path().join("traces.jsonl");
+    let lessons = dir.path().join("team.toml");
+    let builtin = lore::lessons::builtin_lessons().0.len();
+    // A fixed pseudo-random sequence: the same moments on every run.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |below: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % below
+    };
+    let mut held: HashSet<String> = HashSet::new();
+    let mut kinds = [0, 0];
+    let mut team_before = 0;
+    for run in 0..50u32 {
+        let importing_traces = next(2) == 0;
+        kinds[usize::from(importing_traces)] += 1;
+        let args = if importing_traces {
+            std::fs::write(&traces, reports(&format!("run{run}"), 300)).unwrap();
+            ["traces", "import", traces.to_str().unwrap()]
+        } else {
+            std::fs::write(&lessons, pack(20, run + 1)).unwrap();
+            ["lessons", "import", lessons.to_str().unwrap()]
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lore"))
+            .args(args)
+            .arg("--store")
+            .arg(&store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(next(2500)));
+        let _ = child.kill();
+        let _ = child.wait();
+
+        let ids = trace_ids(&store);
+        let now: HashSet<String> = ids.iter().cloned().collect();
+        assert_eq!(now.len(), ids.len(), "run {run}: a trace is there twice");
+        assert!(
+            held.is_subset(&now),
+            "run {run}: {} committed traces lost",
+            held.difference(&now).count()
+        );
+        held = now;
+        let listed = stdout_of(&lore(&["lessons", "list", "--json"], &store));
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let listed: HashSet<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|lesson| lesson["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            listed.len() >= builtin,
+            "run {run}: {} lessons",
+            listed.len()
+        );
+        let team = listed
+            .iter()
+            .filter(|id| id.starts_with("team-lesson-"))
+            .count();
+        assert!(
+            team == 0 || team == 20,
+            "run {run}: {team} of the pack's 20 lessons (a sync is one commit)"
+        );
+        assert!(
+            team >= team_before,
+            "run {run}: the pack's lessons were lost"
+        );
+        team_before = team;
+    }
+    assert!(
+        kinds[0] >= 10 && kinds[1] >= 10,
+        "both kinds of writer: {kinds:?}"
+    );
+}
