@@ -170,3 +170,39 @@ fn writers_killed_at_random_moments_leave_the_store_whole() {
         "both kinds of writer: {kinds:?}"
     );
 }
+
+/// `lore doctor` reports the store: kind, schema, each table's version and rows, and whether
+/// it can write.
+#[test]
+fn doctor_reports_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = dir.path().join("team.jsonl");
+    std::fs::write(&file, reports("dev", 3)).unwrap();
+    stdout_of(&lore(&["traces", "import", file.to_str().unwrap()], &store));
+    let report = stdout_of(&lore(&["doctor"], &store));
+    for expected in [
+        "kind: local directory",
+        &format!("schema: {} (this lore writes", lore::store::SCHEMA_VERSION),
+        "traces: 3 (table version",
+        "docs: 0 chunks",
+        "writable: yes",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in {report}");
+    }
+}
+
+/// A folder that is somebody else's is refused with what to do, and left as it was.
+#[test]
+fn a_folder_that_is_not_a_store_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("thesis.tex"), "mine").unwrap();
+    let output = lore(&["traces", "list"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is not a lore store") && stderr.contains("thesis.tex"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

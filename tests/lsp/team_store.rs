@@ -47,6 +47,7 @@ async fn lore_cli(args: &[&str], store: &std::path::Path) -> String {
 /// Two editors on one team store: a candidate approved in one becomes a diagnostic in the
 /// other's open document within 5 s, through the protocol, with the real binary and model.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::print_stderr)] // the measured delay, for the README
 async fn a_lesson_approved_in_one_editor_shows_in_another_within_5_s() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
@@ -89,6 +90,7 @@ async fn a_lesson_approved_in_one_editor_shows_in_another_within_5_s() {
         })
         .await;
     let waited = approved.elapsed();
+    eprintln!("approval shown in the other editor after {waited:?}");
     assert_eq!(
         codes(diagnostics["diagnostics"].as_array().unwrap()),
         [id.as_str()]

@@ -79,12 +79,8 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
 
     say(&format!("store: {}", store.display()));
     if store.exists() {
-        let result = current_thread_runtime().block_on(async {
-            let opened = crate::store::Store::open(store).await?;
-            Ok::<_, anyhow::Error>((opened.lessons().await?.len(), opened.traces().await?.len()))
-        });
-        match result {
-            Ok((lessons, traces)) => say(&format!("  {lessons} lessons, {traces} traces")),
+        match current_thread_runtime().block_on(store_report(store)) {
+            Ok(lines) => lines.iter().for_each(|line| say(&format!("  {line}"))),
             Err(error) => {
                 healthy = false;
                 say(&format!("  cannot open: {error:#}"));
@@ -100,5 +96,41 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(EXIT_FINDINGS))
+    }
+}
+
+/// What `lore doctor` says of the store: where and what it is, its schema, each table's
+/// version and rows, and whether this process can write to it.
+async fn store_report(store: &Path) -> anyhow::Result<Vec<String>> {
+    let opened = crate::store::Store::open(store).await?;
+    let versions = opened.versions().await?;
+    let schema = opened
+        .schema_version()
+        .await?
+        .map_or("none yet".to_string(), |version| version.to_string());
+    let lessons = opened.lessons().await?.len();
+    let traces = opened.count_traces().await?;
+    let docs = opened.count_docs().await?;
+    Ok(vec![
+        "kind: local directory".to_string(),
+        format!(
+            "schema: {schema} (this lore writes {})",
+            crate::store::SCHEMA_VERSION
+        ),
+        format!("lessons: {lessons} (table version {})", versions.lessons),
+        format!("traces: {traces} (table version {})", versions.traces),
+        format!("docs: {docs} chunks (table version {})", versions.docs),
+        format!("writable: {}", writable(store)),
+    ])
+}
+
+/// Whether a file can be created in the store's folder, and why not.
+fn writable(store: &Path) -> String {
+    match tempfile::Builder::new()
+        .prefix(".lore-write-check")
+        .tempfile_in(store)
+    {
+        Ok(_) => "yes".to_string(),
+        Err(error) => format!("NO ({error}): the server will read the store but record nothing"),
     }
 }

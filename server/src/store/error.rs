@@ -23,6 +23,25 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The location is not one lore can use (unknown scheme, no bucket, not built in).
+    #[error(transparent)]
+    Location(#[from] super::location::LocationError),
+    /// The object store did not answer as a store: unreachable endpoint, missing bucket,
+    /// refused credentials.
+    #[error(
+        "cannot use the object store {uri}: check the endpoint (AWS_ENDPOINT_URL), that the \
+         bucket exists, and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
+    )]
+    Unreachable {
+        uri: String,
+        source: Box<StoreError>,
+    },
+    /// The lock that serializes creating tables could not be taken.
+    #[error("cannot lock {} to create a table", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// LanceDB could not open the database.
     #[error("failed to open store {uri}")]
     Open { uri: String, source: lancedb::Error },
@@ -62,6 +81,9 @@ pub enum StoreError {
     /// A batch read back lacks a column the table has.
     #[error("column `{name}` is missing")]
     MissingColumn { name: String },
+    /// The folder is not a store this lore can use (newer, or somebody else's).
+    #[error(transparent)]
+    Schema(#[from] super::schema::SchemaError),
     /// A column read back has another Arrow type than the table's.
     #[error("column `{name}` has an unexpected type")]
     ColumnType { name: String },

@@ -1,8 +1,9 @@
 //! The store's own settings, beside its tables: the salt that hashes contributor and workspace
-//! identities (`identity.salt`), so every process on one store hashes alike.
+//! identities (`identity.salt`, or a `meta` row in an object store), so every process on one
+//! store hashes alike.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Store;
 use super::error::StoreError;
@@ -10,18 +11,34 @@ use crate::traces::Salt;
 
 /// The file that holds the salt, in the store's folder.
 const SALT_FILE: &str = "identity.salt";
+/// The `meta` key that holds the salt of a store in an object store.
+const SALT_KEY: &str = "identity_salt";
 
 impl Store {
     /// The store's salt for identity hashes, created on first use. Two processes that create it
     /// at once agree: each writes its own candidate file and links it into place, and linking
     /// fails for all but the first, who then read the winner's salt.
+    ///
+    /// An object store has no folder of files: there the salt is a row of its `meta` table,
+    /// inserted only where none is yet.
     pub async fn salt(&self) -> Result<Salt, StoreError> {
-        let folder = PathBuf::from(&self.path);
+        let folder = self.location().directory().map(Path::to_path_buf);
         self.salt
             .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || read_or_create_salt(&folder))
-                    .await
-                    .map_err(|error| salt_error(Path::new(""), std::io::Error::other(error)))?
+                match folder {
+                    Some(folder) => {
+                        tokio::task::spawn_blocking(move || read_or_create_salt(&folder))
+                            .await
+                            .map_err(|error| {
+                                salt_error(Path::new(""), std::io::Error::other(error))
+                            })?
+                    }
+                    None => {
+                        let fresh = Salt::random();
+                        let kept = self.meta_value_or_insert(SALT_KEY, fresh.secret()).await?;
+                        Ok(Salt::new(&kept))
+                    }
+                }
             })
             .await
             .cloned()
@@ -86,8 +103,15 @@ mod tests {
             assert_eq!(a, b, "two openings at once agree on one salt");
             let reopened = Store::open(dir.path()).await.unwrap();
             assert_eq!(reopened.salt().await.unwrap(), a);
-            let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-            assert_eq!(files.len(), 1, "no candidate file is left behind");
+            let candidates = std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .filter(|entry| {
+                    let name = entry.file_name();
+                    name.to_string_lossy().starts_with(".identity.salt.")
+                })
+                .count();
+            assert_eq!(candidates, 0, "no candidate file is left behind");
             let other = tempfile::tempdir().unwrap();
             let other = Store::open(other.path()).await.unwrap();
             assert_ne!(

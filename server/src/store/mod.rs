@@ -1,5 +1,6 @@
 //! The LanceDB store: tables `lessons`, `traces` and `docs`, every row with an embedding, and
-//! the store's own settings beside them (`meta.rs`: the identity salt).
+//! the store's own settings beside them (`meta.rs`: the identity salt; `schema.rs`: the
+//! schema version, and migration).
 //! The store is the source of truth at run time; packs are synced into it by id and version.
 //!
 //! Each table has its own file (`lessons.rs`, `traces.rs`, `docs.rs`): its Arrow rows and its
@@ -11,10 +12,12 @@ mod docs;
 mod error;
 mod in_memory;
 mod lessons;
+mod location;
 mod meta;
 mod reader;
 mod retry;
 mod rows;
+mod schema;
 mod traces;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +34,9 @@ pub use docs::DocHit;
 pub use error::StoreError;
 pub use in_memory::InMemoryStore;
 pub use lessons::SyncReport;
+pub use location::{Location, LocationError};
 pub use reader::StoreReader;
+pub use schema::{SCHEMA_VERSION, SchemaError};
 
 pub const LESSONS_TABLE: &str = "lessons";
 pub const TRACES_TABLE: &str = "traces";
@@ -46,6 +51,8 @@ pub fn default_store_path() -> PathBuf {
 #[derive(Clone)]
 pub struct Store {
     connection: lancedb::Connection,
+    location: Location,
+    /// The location as LanceDB is given it (a path or a URI).
     path: String,
     /// The identity salt, read (or created) at its first use.
     salt: Arc<tokio::sync::OnceCell<crate::traces::Salt>>,
@@ -62,13 +69,17 @@ const INDEX_CACHE_BYTES: usize = 48 * 1024 * 1024;
 const METADATA_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path`: a directory, or a URI such as
+    /// `s3://bucket/prefix` (see [`Location`]).
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(path).map_err(|source| StoreError::CreateDirectory {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let uri = path.to_string_lossy().to_string();
+        let location = Location::of_path(path)?;
+        if let Some(directory) = location.directory() {
+            std::fs::create_dir_all(directory).map_err(|source| StoreError::CreateDirectory {
+                path: directory.to_path_buf(),
+                source,
+            })?;
+        }
+        let uri = location.uri();
         // LanceDB's default caches (6 GiB of index, 1 GiB of metadata) would let a long-running
         // server grow with every distinct query; lore's tables are small, so cap them.
         let session = lancedb::Session::new(
@@ -77,6 +88,7 @@ impl Store {
             Arc::new(lancedb::ObjectStoreRegistry::default()),
         );
         let connection = match lancedb::connect(&uri)
+            .storage_options(location.storage_options())
             .session(Arc::new(session))
             .execute()
             .await
@@ -84,11 +96,26 @@ impl Store {
             Ok(connection) => connection,
             Err(source) => return Err(StoreError::Open { uri, source }),
         };
-        Ok(Store {
+        let store = Store {
             connection,
+            location,
             path: uri,
             salt: Arc::default(),
-        })
+        };
+        match store.check_schema().await {
+            Ok(()) => Ok(store),
+            // The first request to an object store tells whether it can be reached at all.
+            Err(error) if store.location.directory().is_none() => Err(StoreError::Unreachable {
+                uri: store.path,
+                source: Box::new(error),
+            }),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
     pub fn path(&self) -> &str {
@@ -100,24 +127,49 @@ impl Store {
         if let Some(table) = self.existing_table(name).await? {
             return Ok(table);
         }
-        match self
-            .connection
+        // LanceDB creates a table as an overwrite: two processes creating one table at once
+        // could wipe what the first wrote in between. Creation takes the store's lock.
+        let _created_alone = self.creation_lock().await?;
+        if let Some(table) = self.existing_table(name).await? {
+            return Ok(table);
+        }
+        self.connection
             .create_empty_table(name, schema)
             .execute()
             .await
-        {
-            Ok(table) => Ok(table),
-            // Another process may have created it in between.
-            Err(_) => self
-                .connection
-                .open_table(name)
-                .execute()
-                .await
-                .map_err(|source| StoreError::Table {
-                    message: format!("failed to create table {name}").into(),
-                    source,
-                }),
-        }
+            .map_err(|source| StoreError::Table {
+                message: format!("failed to create table {name}").into(),
+                source,
+            })
+    }
+
+    /// Held while a table is created: an exclusive lock on `.lore-create.lock` in the store's
+    /// folder (released when dropped).
+    /// An object store has no such lock: there, tables are created when the store is first
+    /// opened, before any row is written (see the README on object stores).
+    pub(super) async fn creation_lock(&self) -> Result<Option<std::fs::File>, StoreError> {
+        let Some(directory) = self.location.directory() else {
+            return Ok(None);
+        };
+        let path = directory.join(".lore-create.lock");
+        let locking = path.clone();
+        tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&locking)?;
+            // SAFETY: flock on a descriptor `file` keeps open; waits for the lock.
+            match unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX) } {
+                0 => Ok(file),
+                _ => Err(std::io::Error::last_os_error()),
+            }
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|locked| locked)
+        .map(Some)
+        .map_err(|source| StoreError::Lock { path, source })
     }
 
     /// The table `name`, or `None` while nothing was written to it.
@@ -143,16 +195,25 @@ impl Store {
         if !names.iter().any(|existing| existing == name) {
             return Ok(None);
         }
-        let table = self
-            .connection
-            .open_table(name)
-            .execute()
-            .await
-            .map_err(|source| StoreError::Table {
-                message: format!("failed to open table {name}").into(),
-                source,
-            })?;
-        Ok(Some(table))
+        // A table another process is creating is listed before its first version is
+        // committed: wait for that (up to two seconds), then take it for absent.
+        let mut tries = 0;
+        loop {
+            match self.connection.open_table(name).execute().await {
+                Ok(table) => return Ok(Some(table)),
+                Err(lancedb::Error::TableNotFound { .. }) if tries < 40 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(lancedb::Error::TableNotFound { .. }) => return Ok(None),
+                Err(source) => {
+                    return Err(StoreError::Table {
+                        message: format!("failed to open table {name}").into(),
+                        source,
+                    });
+                }
+            }
+        }
     }
 }
 

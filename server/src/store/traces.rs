@@ -91,7 +91,10 @@ impl Store {
 
     /// The traces table, created if needed, with the columns this version writes (a table
     /// written by an older lore gains the missing ones, empty).
-    async fn traces_table(&self, dimension: usize) -> Result<lancedb::Table, StoreError> {
+    pub(super) async fn traces_table(
+        &self,
+        dimension: usize,
+    ) -> Result<lancedb::Table, StoreError> {
         let table = self.table(TRACES_TABLE, schema(dimension)).await?;
         let existing = table.schema().await.map_err(StoreError::table(
             "failed to read the traces table's schema",
@@ -117,6 +120,26 @@ impl Store {
             }
         }
         Ok(table)
+    }
+
+    /// The dimension of the stored traces' vectors (the default one for a store without
+    /// traces).
+    pub(super) async fn traces_dimension(&self) -> Result<usize, StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(crate::embeddings::DEFAULT_DIMENSION);
+        };
+        let schema = table.schema().await.map_err(StoreError::table(
+            "failed to read the traces table's schema",
+        ))?;
+        match schema
+            .field_with_name("vector")
+            .map(|field| field.data_type().clone())
+        {
+            Ok(DataType::FixedSizeList(_, size)) => Ok(size as usize),
+            _ => Err(StoreError::ColumnType {
+                name: "vector".into(),
+            }),
+        }
     }
 
     /// How many traces the store holds.
