@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+#[path = "../support/experience.rs"]
+mod experience;
 mod team_store;
 
 fn lore(args: &[&str], store: &std::path::Path) -> std::process::Output {

@@ -4,24 +4,8 @@
 use std::collections::HashSet;
 use std::process::{Command, Stdio};
 
+use super::experience::reports;
 use super::{lore, stdout_of};
-
-/// JSON lines of `count` distinct reports by `contributor`.
-fn reports(contributor: &str, count: usize) -> String {
-    (0..count)
-        .map(|i| {
-            serde_json::json!({
-                "problem": format!("{contributor}: totals per group, case {i}"),
-                "attempt": format!("df{i}.groupby('k').agg(sum)"),
-                "fix": format!("df{i}.groupby('k').sum()"),
-                "libraries": ["pandas"],
-                "contributor": contributor,
-            })
-            .to_string()
-                + "\n"
-        })
-        .collect()
-}
 
 /// The ids of every trace in `store`, as `lore traces export` writes them.
 fn trace_ids(store: &std::path::Path) -> Vec<String> {

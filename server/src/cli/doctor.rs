@@ -78,7 +78,11 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
     }
 
     say(&format!("store: {}", store.display()));
-    if store.exists() {
+    let local_and_absent = crate::store::Location::of_path(store)
+        .ok()
+        .and_then(|location| location.directory().map(|dir| !dir.exists()))
+        .unwrap_or(false);
+    if !local_and_absent {
         match current_thread_runtime().block_on(store_report(store)) {
             Ok(lines) => lines.iter().for_each(|line| say(&format!("  {line}"))),
             Err(error) => {
@@ -112,7 +116,7 @@ async fn store_report(store: &Path) -> anyhow::Result<Vec<String>> {
     let traces = opened.count_traces().await?;
     let docs = opened.count_docs().await?;
     Ok(vec![
-        "kind: local directory".to_string(),
+        format!("kind: {}", opened.location().kind()),
         format!(
             "schema: {schema} (this lore writes {})",
             crate::store::SCHEMA_VERSION
@@ -120,17 +124,17 @@ async fn store_report(store: &Path) -> anyhow::Result<Vec<String>> {
         format!("lessons: {lessons} (table version {})", versions.lessons),
         format!("traces: {traces} (table version {})", versions.traces),
         format!("docs: {docs} chunks (table version {})", versions.docs),
-        format!("writable: {}", writable(store)),
+        format!("writable: {}", writable(&opened).await),
     ])
 }
 
-/// Whether a file can be created in the store's folder, and why not.
-fn writable(store: &Path) -> String {
-    match tempfile::Builder::new()
-        .prefix(".lore-write-check")
-        .tempfile_in(store)
-    {
-        Ok(_) => "yes".to_string(),
-        Err(error) => format!("NO ({error}): the server will read the store but record nothing"),
+/// Whether this process can write to the store, and why not.
+async fn writable(store: &crate::store::Store) -> String {
+    match store.check_writable().await {
+        Ok(()) => "yes".to_string(),
+        Err(error) => format!(
+            "NO ({:#}): the server will read the store but record nothing",
+            anyhow::Error::from(error)
+        ),
     }
 }

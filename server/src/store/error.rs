@@ -36,6 +36,12 @@ pub enum StoreError {
         uri: String,
         source: Box<StoreError>,
     },
+    /// No file can be created in the store's folder (read-only, full, not permitted).
+    #[error("cannot write in {}", path.display())]
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The lock that serializes creating tables could not be taken.
     #[error("cannot lock {} to create a table", path.display())]
     Lock {

@@ -115,7 +115,12 @@ fn storage_options_from(
     if !matches!(location, Location::S3 { .. }) {
         return Vec::new();
     }
-    let mut options = Vec::new();
+    // An endpoint that does not answer fails in seconds, not after the client's default
+    // three minutes of retries.
+    let mut options = vec![
+        ("client_max_retries".to_string(), "3".to_string()),
+        ("client_retry_timeout".to_string(), "20".to_string()),
+    ];
     let region = env("AWS_REGION")
         .or_else(|| env("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|| "us-east-1".to_string());

@@ -224,6 +224,35 @@ async fn meta_value_in(meta: &lancedb::Table, key: &str) -> Result<Option<String
 }
 
 impl Store {
+    /// Whether this process can write to the store: a file created and removed in its folder,
+    /// or, in an object store, a `meta` row written.
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        match self.location.directory() {
+            Some(directory) => tempfile::Builder::new()
+                .prefix(".lore-write-check")
+                .tempfile_in(directory)
+                .map(drop)
+                .map_err(|source| StoreError::NotWritable {
+                    path: directory.to_path_buf(),
+                    source,
+                }),
+            None => {
+                let meta = self.table(META_TABLE, meta_schema()).await?;
+                let batch = meta_batch("write_check", &crate::traces::now_ms().to_string())?;
+                let mut merge = meta.merge_insert(&["key"]);
+                merge
+                    .when_matched_update_all(None)
+                    .when_not_matched_insert_all();
+                let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
+                merge
+                    .execute(Box::new(rows))
+                    .await
+                    .map(drop)
+                    .map_err(StoreError::write("cannot write to the store"))
+            }
+        }
+    }
+
     /// Sets `key` to `value` unless it is set already (by this process or another), and
     /// answers the value that holds.
     pub(super) async fn meta_value_or_insert(

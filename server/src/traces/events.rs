@@ -63,6 +63,16 @@ impl Outcome {
     }
 }
 
+/// `file` with a home directory's user name replaced by `~` (`/home/ana/x.py` → `~/x.py`).
+fn without_home(file: &str) -> String {
+    static HOME: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let home = HOME.get_or_init(|| {
+        regex::Regex::new(r"^(?:file://)?/(?:home|Users)/[^/]+/|^(?:file:///)?[A-Za-z]:[\\/]Users[\\/][^\\/]+[\\/]")
+            .expect("the home pattern is valid")
+    });
+    home.replace(file, "~/").into_owned()
+}
+
 /// One recorded experience.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trace {
@@ -104,8 +114,8 @@ impl Trace {
             outcome,
             lesson_id,
             file: file.to_string(),
-            before: super::scrub::scrub_secrets(before),
-            after: super::scrub::scrub_secrets(after),
+            before: before.to_string(),
+            after: after.to_string(),
             libraries: Vec::new(),
             contributor: String::new(),
             workspace: String::new(),
@@ -128,7 +138,16 @@ impl Trace {
     }
 
     /// The trace with its id derived from what it now says.
+    ///
+    /// Every channel ends here, so every free-text field is scrubbed of secrets here (scrubbing
+    /// twice changes nothing), and a file under a home directory loses the user's name.
     pub fn sealed(mut self) -> Trace {
+        use super::scrub::scrub_secrets;
+        self.file = without_home(&scrub_secrets(&self.file));
+        self.before = scrub_secrets(&self.before);
+        self.after = scrub_secrets(&self.after);
+        self.note = scrub_secrets(&self.note);
+        self.context = scrub_secrets(&self.context);
         self.id = self.content_id();
         self
     }

@@ -169,16 +169,18 @@ impl Experience {
         if let Some(time) = self.time.as_deref().and_then(|t| parse_time(t).ok()) {
             trace.time_ms = time;
         }
+        // Each part is scrubbed on its own (a rule for `NAME=value` lines must see its line
+        // start); sealing scrubs every field again.
+        let problem = scrub_secrets(self.problem.trim());
         trace.note = if self.what_failed.trim().is_empty() {
-            scrub_secrets(self.problem.trim())
+            problem
         } else {
-            scrub_secrets(&format!(
-                "{}{WHAT_FAILED}{}",
-                self.problem.trim(),
-                self.what_failed.trim()
-            ))
+            format!(
+                "{problem}{WHAT_FAILED}{}",
+                scrub_secrets(self.what_failed.trim())
+            )
         };
-        trace.context = scrub_secrets(&self.context);
+        trace.context = self.context;
         trace.sealed()
     }
 

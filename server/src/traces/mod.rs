@@ -6,7 +6,7 @@ mod identity;
 pub mod journal;
 mod recorder;
 pub mod screen;
-mod scrub;
+pub mod scrub;
 pub mod trust;
 
 pub use events::{Outcome, Trace, now_ms, relative_file};

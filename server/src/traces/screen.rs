@@ -907,7 +907,7 @@ fn base64_blobs(field: &str, clean: &str, prose: &str, hits: &mut Hits) {
             continue; // looks like a path or an identifier, not an encoding
         }
         let in_prose = prose.as_bytes().get(m.start()).is_some_and(|b| *b != b' ');
-        let decoded = decode_base64(s).unwrap_or_default();
+        let decoded = super::scrub::decode_base64(s).unwrap_or_default();
         let text = readable_text(&decoded);
         if let Some(t) = text.as_deref()
             && (first_override(t).is_some()
@@ -931,32 +931,6 @@ fn base64_blobs(field: &str, clean: &str, prose: &str, hits: &mut Hits) {
             return;
         }
     }
-}
-
-/// Decode standard or URL-safe base64, ignoring padding; `None` when it is not base64.
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for b in s.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// Decoded bytes that read as text: ≥ 24 bytes, ≥ 90 % printable ASCII, some spaces.
