@@ -1,4 +1,5 @@
-//! The language server: `impl LanguageServer` routes each LSP method to its handler.
+//! The language server: `impl LanguageServer` routes each LSP method to its handler, each
+//! behind panic isolation (`handlers/isolation.rs`).
 
 use std::sync::Arc;
 
@@ -6,7 +7,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use crate::handlers;
+use crate::handlers::{self, isolation};
 use crate::session::{EmbedderLoader, Session};
 
 pub struct Backend {
@@ -42,57 +43,97 @@ impl Backend {
         &self,
         params: crate::lsp_ext::ContextParams,
     ) -> Result<crate::retrieval::context::ContextResult> {
-        handlers::context::context(&self.session, params).await
+        isolation::request(
+            crate::lsp_ext::CONTEXT_REQUEST,
+            handlers::context::context(&self.session, params),
+        )
+        .await
     }
 }
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        handlers::lifecycle::initialize(&self.session, params).await
+        isolation::request(
+            "initialize",
+            handlers::lifecycle::initialize(&self.session, params),
+        )
+        .await
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        handlers::lifecycle::initialized(&self.session).await;
+        isolation::notification(
+            "initialized",
+            handlers::lifecycle::initialized(&self.session),
+        )
+        .await;
     }
 
     async fn shutdown(&self) -> Result<()> {
-        handlers::lifecycle::shutdown(&self.session).await;
+        isolation::notification("shutdown", handlers::lifecycle::shutdown(&self.session)).await;
         Ok(())
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        handlers::text_sync::did_open(&self.session, params);
+        isolation::notification("textDocument/didOpen", async {
+            handlers::text_sync::did_open(&self.session, params)
+        })
+        .await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        handlers::text_sync::did_change(&self.session, params).await;
+        isolation::notification(
+            "textDocument/didChange",
+            handlers::text_sync::did_change(&self.session, params),
+        )
+        .await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        handlers::text_sync::did_close(&self.session, params).await;
+        isolation::notification(
+            "textDocument/didClose",
+            handlers::text_sync::did_close(&self.session, params),
+        )
+        .await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        handlers::configuration::did_change_configuration(&self.session, params).await;
+        isolation::notification(
+            "workspace/didChangeConfiguration",
+            handlers::configuration::did_change_configuration(&self.session, params),
+        )
+        .await;
     }
 
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
-        handlers::diagnostics::diagnostic(&self.session, params)
+        isolation::request("textDocument/diagnostic", async {
+            handlers::diagnostics::diagnostic(&self.session, params)
+        })
+        .await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        handlers::hover::hover(&self.session, params)
+        isolation::request("textDocument/hover", async {
+            handlers::hover::hover(&self.session, params)
+        })
+        .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        handlers::code_action::code_action(&self.session, params)
+        isolation::request("textDocument/codeAction", async {
+            handlers::code_action::code_action(&self.session, params)
+        })
+        .await
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        handlers::commands::execute_command(&self.session, params).await
+        isolation::request(
+            "workspace/executeCommand",
+            handlers::commands::execute_command(&self.session, params),
+        )
+        .await
     }
 }
 

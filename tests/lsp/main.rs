@@ -11,6 +11,7 @@ mod code_actions;
 mod context;
 mod curation;
 mod diagnostics;
+mod hardening;
 mod hover;
 mod team_store;
 mod traces;

@@ -19,6 +19,11 @@ pub async fn execute_command(
 ) -> Result<Option<LSPAny>> {
     let argument = params.arguments.into_iter().next().unwrap_or(LSPAny::Null);
     match params.command.as_str() {
+        // Fault injection for the test that proves panic isolation through the real binary;
+        // only a server started with `LORE_TEST_PANIC` set knows this command.
+        "lore.testPanic" if std::env::var_os("LORE_TEST_PANIC").is_some() => {
+            panic!("lore.testPanic was asked to panic")
+        }
         lsp_ext::RECORD_TRACE => {
             let records: Vec<RecordTraceArgs> = match argument {
                 LSPAny::Array(_) => serde_json::from_value(argument),

@@ -6,5 +6,6 @@ pub mod configuration;
 pub mod context;
 pub mod diagnostics;
 pub mod hover;
+pub mod isolation;
 pub mod lifecycle;
 pub mod text_sync;
