@@ -20,7 +20,10 @@ async fn a_panicking_handler_is_an_error_response_and_the_server_goes_on() {
         .await;
     let uri = file_uri(&dir.path().join("a.py"));
     client.open(&uri, BARE_EXCEPT, 1).await;
-    assert_eq!(codes(&client.diagnostics(&uri, 1).await), ["python-bare-except"]);
+    assert_eq!(
+        codes(&client.diagnostics(&uri, 1).await),
+        ["python-bare-except"]
+    );
 
     let failed = client
         .request_raw(
@@ -43,7 +46,12 @@ async fn a_panicking_handler_is_an_error_response_and_the_server_goes_on() {
             json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 2}}),
         )
         .await;
-    assert!(hover["contents"]["value"].as_str().unwrap().contains("except"));
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("except")
+    );
     client.change(&uri, 2, json!([{"text": "x = 1\n"}])).await;
     assert!(client.diagnostics(&uri, 2).await.is_empty());
     client.shutdown().await;

@@ -85,3 +85,39 @@ async fn traces_can_be_turned_off() {
     assert!(store.traces().await.unwrap().is_empty());
     workspace.client.shutdown().await;
 }
+
+/// A quick fix whose command reaches the server after the hand-fix grace period (a busy
+/// machine): the explicit accept wins, correcting the hand-fix trace instead of adding one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_accept_replaces_the_hand_fix_recorded_before_it() {
+    let mut workspace = Workspace::start(json!({})).await;
+    let uri = workspace.uri("a.py");
+    workspace.client.open(&uri, BARE_EXCEPT, 1).await;
+    workspace.client.diagnostics(&uri, 1).await;
+    workspace
+        .client
+        .change(&uri, 2, json!([{"range": {"start": {"line": 2, "character": 6}, "end": {"line": 2, "character": 6}}, "text": " Exception"}]))
+        .await;
+    assert!(workspace.client.diagnostics(&uri, 2).await.is_empty());
+    let first = workspace.traces(1).await;
+    assert_eq!(first[0].outcome, Outcome::HandFixed);
+    workspace
+        .client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "lore.recordTrace", "arguments": [{"outcome": "accepted", "lessonId": "python-bare-except", "uri": uri, "before": "except:", "after": "except Exception:"}]}),
+        )
+        .await;
+    let store_path = workspace.store();
+    let traces = crate::support::eventually(|| {
+        let store_path = store_path.clone();
+        async move {
+            let store = lore::store::Store::open(&store_path).await.ok()?;
+            let traces = store.traces().await.ok()?;
+            (traces.len() == 1 && traces[0].outcome == Outcome::Accepted).then_some(traces)
+        }
+    })
+    .await;
+    assert_eq!(traces[0].lesson_id.as_deref(), Some("python-bare-except"));
+    workspace.client.shutdown().await;
+}

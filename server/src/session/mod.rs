@@ -25,7 +25,7 @@ use crate::traces::{Identity, Trace, TraceRecorder, Votes};
 
 pub use analysis::{DocumentFindings, TrackedFinding};
 pub use curation::ReviewFailure;
-use traces::{Claim, PendingHandFix};
+use traces::{Claim, PendingHandFix, RecordedHandFix};
 
 /// How the server gets its embedder (the real model, or a fake in tests).
 pub type EmbedderLoader = Arc<dyn Fn() -> Option<Arc<dyn Embedder>> + Send + Sync>;
@@ -92,6 +92,8 @@ pub struct State {
     /// Fixes and dismissals the client ran.
     claims: Vec<Claim>,
     pending_hand_fixes: Vec<PendingHandFix>,
+    /// Hand fixes recorded lately, which a late fix command corrects.
+    recent_hand_fixes: Vec<RecordedHandFix>,
     /// Traces recorded before the store finished loading; written once it has.
     early_traces: Vec<Trace>,
     /// Every trace recorded waits here until the store has it (opened when loading starts).
@@ -151,6 +153,7 @@ impl Session {
             embedder: None,
             claims: Vec::new(),
             pending_hand_fixes: Vec::new(),
+            recent_hand_fixes: Vec::new(),
             early_traces: Vec::new(),
             journal: None,
         };

@@ -33,6 +33,16 @@ pub struct HandFix {
     pub libraries: Vec<String>,
 }
 
+/// A hand fix already recorded: a fix command that arrives late for it (a busy machine, a
+/// slow client) corrects it instead of adding a second trace.
+#[derive(Debug, Clone)]
+pub(super) struct RecordedHandFix {
+    uri: String,
+    lesson_id: String,
+    trace_id: String,
+    when: Instant,
+}
+
 /// A hand fix waiting to see whether a fix command claims it.
 #[derive(Debug, Clone)]
 pub(super) struct PendingHandFix {
@@ -82,10 +92,15 @@ pub fn vanished(
 impl Session {
     /// Records a trace when traces are on: its file made relative to the workspace, stamped
     /// with the salted identities once the store is ready (until then it waits).
-    pub fn record(&self, mut trace: Trace) {
+    pub fn record(&self, trace: Trace) {
+        self.record_as_queued(trace);
+    }
+
+    /// [`Session::record`], answering the id the trace was queued under.
+    fn record_as_queued(&self, mut trace: Trace) -> Option<String> {
         let mut state = self.state();
         if !state.settings.traces {
-            return;
+            return None;
         }
         trace.file = relative_file(&trace.file, state.workspace_root.as_deref());
         let libraries = trace
@@ -109,16 +124,19 @@ impl Session {
             };
             if let Err(error) = journal.append(&entry) {
                 tracing::error!("trace dropped: {error}");
-                return;
+                return None;
             }
         }
+        let id = trace.id.clone();
         match (&state.recorder, &state.identity) {
             (Some(recorder), Some(_)) => recorder.record(trace),
             _ if state.early_traces.len() >= journal::MAX_PENDING => {
                 tracing::error!("trace dropped: the store has not loaded yet and many wait");
+                return None;
             }
             _ => state.early_traces.push(trace),
         }
+        Some(id)
     }
 
     /// Opens this process's trace journal for the store at `store` and journals the traces
@@ -219,6 +237,29 @@ impl Session {
         state
             .pending_hand_fixes
             .retain(|pending| !(pending.uri == uri && pending.fix.lesson_id == lesson_id));
+        // Too late for the grace period: the hand fix already recorded was this fix.
+        state
+            .recent_hand_fixes
+            .retain(|recorded| now.duration_since(recorded.when) < CLAIM_LIFETIME);
+        let (corrected, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut state.recent_hand_fixes)
+            .into_iter()
+            .partition(|recorded| recorded.uri == uri && recorded.lesson_id == lesson_id);
+        state.recent_hand_fixes = kept;
+        for recorded in corrected {
+            tracing::info!(
+                "{lesson_id} in {uri}: the fix command came after the grace period; the hand-fix \
+                 trace is replaced"
+            );
+            let before = state.early_traces.len();
+            state
+                .early_traces
+                .retain(|trace| trace.id != recorded.trace_id);
+            if state.early_traces.len() == before
+                && let Some(recorder) = &state.recorder
+            {
+                recorder.retract(recorded.trace_id);
+            }
+        }
     }
 
     /// Queues hand fixes of `uri`, to be recorded after the grace period unless claimed.
@@ -285,6 +326,7 @@ impl Session {
         };
         for PendingHandFix { uri, fix, .. } in ready {
             tracing::info!("{} fixed by hand in {uri}", fix.lesson_id);
+            let lesson_id = fix.lesson_id.clone();
             let trace = Trace::new(
                 Outcome::HandFixed,
                 Some(fix.lesson_id),
@@ -293,7 +335,14 @@ impl Session {
                 &fix.after,
             )
             .with_libraries(fix.libraries);
-            self.record(trace);
+            if let Some(trace_id) = self.record_as_queued(trace) {
+                self.state().recent_hand_fixes.push(RecordedHandFix {
+                    uri,
+                    lesson_id,
+                    trace_id,
+                    when: Instant::now(),
+                });
+            }
         }
     }
 }

@@ -249,9 +249,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Removes the trace `id`.
+    pub async fn delete_trace(&self, id: &str) -> Result<(), StoreError> {
+        let Some(table) = self.existing_table(TRACES_TABLE).await? else {
+            return Ok(());
+        };
+        let filter = format!("id = {}", super::sql_string(id));
+        retry_conflicts(|| table.delete(&filter))
+            .await
+            .map(drop)
+            .map_err(StoreError::write("failed to remove a trace"))
+    }
+}
+
 /// The trace recorder writes into the `traces` table.
 impl TraceSink for Store {
     type Error = StoreError;
+
+    fn retract_trace(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.delete_trace(id)
+    }
 
     fn write_trace(
         &self,

@@ -21,12 +21,22 @@ pub trait TraceSink: Send + Sync + 'static {
         vector: Vec<f32>,
         model: &str,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Removes the trace `id` (a trace that turned out to be mistaken).
+    fn retract_trace(&self, id: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// What the writer task does, in the order asked.
+#[derive(Debug)]
+enum Job {
+    Write(Box<Trace>),
+    Retract(String),
 }
 
 /// A handle to the background writer. Cloning it is cheap.
 #[derive(Clone, Debug)]
 pub struct TraceRecorder {
-    sender: mpsc::UnboundedSender<Trace>,
+    sender: mpsc::UnboundedSender<Job>,
 }
 
 /// The first wait before a failed write is tried again; it doubles up to [`MAX_RETRY_WAIT`].
@@ -45,9 +55,23 @@ impl TraceRecorder {
         on_written: Arc<dyn Fn(&Trace) + Send + Sync>,
         journal: Option<Arc<Journal>>,
     ) -> TraceRecorder {
-        let (sender, mut receiver) = mpsc::unbounded_channel::<Trace>();
+        let (sender, mut receiver) = mpsc::unbounded_channel::<Job>();
         tokio::spawn(async move {
-            while let Some(trace) = receiver.recv().await {
+            while let Some(job) = receiver.recv().await {
+                let trace = match job {
+                    Job::Write(trace) => *trace,
+                    Job::Retract(id) => {
+                        // After the write it follows in the queue: the trace is there to remove.
+                        match sink.retract_trace(&id).await {
+                            Ok(()) => tracing::info!("trace {id} retracted"),
+                            Err(error) => tracing::error!(
+                                "failed to retract trace {id}: {:#}",
+                                anyhow::Error::from(error)
+                            ),
+                        }
+                        continue;
+                    }
+                };
                 let current = embedder();
                 let text = trace.embedding_text();
                 // Embedding is CPU work: keep it off the async workers.
@@ -84,8 +108,15 @@ impl TraceRecorder {
     }
 
     pub fn record(&self, trace: Trace) {
-        if self.sender.send(trace).is_err() {
+        if self.sender.send(Job::Write(Box::new(trace))).is_err() {
             tracing::error!("trace writer has stopped; the trace waits in the journal");
+        }
+    }
+
+    /// Removes trace `id` once everything recorded before it is written.
+    pub fn retract(&self, id: String) {
+        if self.sender.send(Job::Retract(id)).is_err() {
+            tracing::error!("trace writer has stopped; a retraction was lost");
         }
     }
 }
