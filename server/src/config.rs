@@ -147,7 +147,7 @@ impl WorkspaceConfig {
     /// Reads `root/.lore.toml`; a missing file is an empty config, a broken one an error.
     pub fn load(root: &Path) -> Result<WorkspaceConfig, ConfigError> {
         let path = root.join(WORKSPACE_CONFIG);
-        match std::fs::read_to_string(&path) {
+        match crate::bounded::read_text(&path, crate::bounded::MAX_CONFIG_BYTES) {
             Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source }),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 Ok(WorkspaceConfig::default())

@@ -5,6 +5,7 @@
 // Plain data and pure analysis: lessons and their packs, Python source analyzed with
 // tree-sitter, open documents, and the embedding model behind a trait.
 pub mod analysis;
+pub mod bounded;
 pub mod documents;
 pub mod embeddings;
 pub mod lessons;

@@ -207,7 +207,10 @@ impl LoreMcp {
     ) -> Result<CallToolResult, McpError> {
         let text = match args.content {
             Some(content) => content,
-            None => match std::fs::read_to_string(&args.path) {
+            None => match crate::bounded::read_text(
+                std::path::Path::new(&args.path),
+                crate::documents::MAX_ANALYZED_BYTES as u64,
+            ) {
                 Ok(text) => text,
                 Err(error) => return tool_error(format!("cannot read {}: {error}", args.path)),
             },

@@ -104,10 +104,16 @@ pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Emb
 pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
     let (builtin, problems) = pack_lessons(&[]);
     let mut problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    if !store_path
-        .join(format!("{}.lance", crate::store::LESSONS_TABLE))
-        .exists()
-    {
+    let local_without_lessons = crate::store::Location::of_path(store_path)
+        .ok()
+        .and_then(|location| {
+            location.directory().map(|dir| {
+                !dir.join(format!("{}.lance", crate::store::LESSONS_TABLE))
+                    .exists()
+            })
+        })
+        .unwrap_or(false);
+    if local_without_lessons {
         return (builtin, problems);
     }
     let stored = async { anyhow::Ok(Store::open(store_path).await?.lessons().await?) }.await;

@@ -23,4 +23,10 @@ return {
       lore.on_init(client)
     end
   end,
+  on_exit = function(code, signal, client_id)
+    local ok, lore = pcall(require, 'lore')
+    if ok then
+      lore.on_exit(code, signal, client_id)
+    end
+  end,
 }

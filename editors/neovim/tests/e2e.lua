@@ -119,6 +119,15 @@ step('pure helpers: settings, versions, store checks', function()
   -- A file where a folder should be (root can write anywhere, so permissions can't be tested).
   local problem = lore.store_problem(workspace .. '/pyproject.toml/store')
   assert(problem and problem:find('not writable', 1, true), tostring(problem))
+  -- Crashes are restarted with growing waits, five times in three minutes, then given up.
+  local crashes, delays = {}, {}
+  for minute = 1, 6 do
+    local decision = lore.restart_decision(crashes, minute * 1000)
+    table.insert(delays, decision.restart and decision.delay_ms or -1)
+  end
+  assert(vim.deep_equal(delays, { 1000, 2000, 4000, 8000, 16000, -1 }), vim.inspect(delays))
+  local later = lore.restart_decision(crashes, 10 * 60 * 1000)
+  assert(later.restart and later.delay_ms == 1000, 'old crashes are forgotten: ' .. vim.inspect(later))
 end)
 
 local lore = require('lore')

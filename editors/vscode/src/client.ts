@@ -200,9 +200,9 @@ export class Session implements vscode.Disposable {
     if (!this.server) {
       throw new Error("The lore binary was not found: see the message about lore.server.path.");
     }
-    const fullArgs = [...args];
+    // `--store` goes first: arguments may end with `--` and text that starts with `-`.
     const store = this.settings().store;
-    if (options.withStore !== false && store) fullArgs.push("--store", store);
+    const fullArgs = options.withStore !== false && store ? ["--store", store, ...args] : [...args];
     return runProcess(this.server.path, fullArgs);
   }
 
@@ -221,8 +221,11 @@ export class Session implements vscode.Disposable {
   }
 
   private async ensureClient(): Promise<LanguageClient> {
-    if (!this.languageClient) await this.restart();
-    if (!this.languageClient) throw new Error("The lore server is not running (see Output > lore).");
+    // Never start the server from here: a crashed server is restarted by the back-off alone
+    // (or by "lore: Restart Server"), not by every request that finds it gone.
+    if (!this.languageClient) {
+      throw new Error('The lore server is not running (see Output > lore; run "lore: Restart Server").');
+    }
     return this.languageClient;
   }
 

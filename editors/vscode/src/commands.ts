@@ -96,7 +96,7 @@ async function search(session: Session, documents: MarkdownDocuments, query?: un
       ? query
       : await vscode.window.showInputBox({ title: "lore: Search the Memory", prompt: "What are you looking for?" });
   if (!text) return;
-  const result = await session.cli(["search", text, "--json"]);
+  const result = await session.cli(["search", "--json", "--", text]);
   if (result.code !== 0) {
     if (isUnknownSubcommand(result.stderr)) {
       void vscode.window.showWarningMessage(

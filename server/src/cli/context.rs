@@ -29,9 +29,8 @@ pub struct ContextArgs {
 }
 
 pub fn run(args: &ContextArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.file).with_context(|| args.file.display().to_string())?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", args.file.display()))?;
+    let text = crate::bounded::read_text(&args.file, crate::documents::MAX_ANALYZED_BYTES as u64)
+        .with_context(|| args.file.display().to_string())?;
     let document = Document::new(text, 0);
     let line = match args.line {
         Some(0) => anyhow::bail!("--line is 1-based"),

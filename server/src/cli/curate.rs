@@ -44,7 +44,7 @@ pub fn run(args: &CurateArgs, store: &Path) -> anyhow::Result<ExitCode> {
     if let Some(problem) = policy.problem() {
         anyhow::bail!("{problem}");
     }
-    if !store.exists() {
+    if crate::store::Location::is_missing_directory(store) {
         anyhow::bail!("no store at {}: nothing to curate", store.display());
     }
     // Curation changes status, not words: without the model, lessons keep their vectors.

@@ -78,11 +78,7 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
     }
 
     say(&format!("store: {}", store.display()));
-    let local_and_absent = crate::store::Location::of_path(store)
-        .ok()
-        .and_then(|location| location.directory().map(|dir| !dir.exists()))
-        .unwrap_or(false);
-    if !local_and_absent {
+    if !crate::store::Location::is_missing_directory(store) {
         match current_thread_runtime().block_on(store_report(store)) {
             Ok(lines) => lines.iter().for_each(|line| say(&format!("  {line}"))),
             Err(error) => {

@@ -77,7 +77,7 @@ async fn all_lessons(store: &Path) -> (Vec<Lesson>, Votes) {
         warn(&format!("lore: {problem}"));
     }
     let mut votes = Votes::default();
-    if store.join("traces.lance").exists()
+    if !crate::store::Location::is_missing_directory(store)
         && let Ok(opened) = crate::store::Store::open(store).await
     {
         votes = opened.votes().await.unwrap_or_default();

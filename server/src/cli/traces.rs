@@ -154,7 +154,7 @@ fn export(since: Option<&str>, outcomes: &[String], store: &Path) -> anyhow::Res
 }
 
 fn read_traces(store: &Path) -> anyhow::Result<Vec<Trace>> {
-    if !store.exists() {
+    if crate::store::Location::is_missing_directory(store) {
         return Ok(Vec::new());
     }
     current_thread_runtime()

@@ -29,11 +29,11 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
                 params.text_document.uri.to_file_path().ok_or_else(|| {
                     invalid_params(format!("{uri} is not open and is not a file"))
                 })?;
-            let bytes = std::fs::read(&path).map_err(|error| {
+            // Bounded before anything is parsed: a huge or special file is refused unread.
+            let limit = crate::documents::MAX_ANALYZED_BYTES as u64;
+            let text = crate::bounded::read_text(&path, limit).map_err(|error| {
                 invalid_params(format!("{uri} is not open and cannot be read: {error}"))
             })?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| invalid_params(format!("{uri} is not UTF-8 text")))?;
             Document::new(text, 0)
         }
     };

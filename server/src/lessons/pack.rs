@@ -53,7 +53,7 @@ impl QueryFiles<'_> {
                 .ok_or_else(|| format!("no file `{path}` under queries/python/lessons/")),
             QueryFiles::Folder(folder) => {
                 let file = folder.join(path);
-                std::fs::read_to_string(&file)
+                crate::bounded::read_text(&file, crate::bounded::MAX_QUERY_BYTES)
                     .map_err(|error| format!("cannot read {}: {error}", file.display()))
             }
         }
@@ -102,18 +102,16 @@ pub fn write_pack(lessons: &[Lesson]) -> Result<String, toml::ser::Error> {
 pub fn read_pack_file(path: &Path, origin: &str) -> (Vec<Lesson>, Vec<PackError>) {
     let name = path.display().to_string();
     let folder = path.parent().unwrap_or(Path::new(""));
-    match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => parse_pack(&text, &name, origin, QueryFiles::Folder(folder)),
-            Err(error) => (
-                Vec::new(),
-                vec![PackError {
-                    source_name: name,
-                    line: 0,
-                    message: format!("not UTF-8 text: {error}"),
-                }],
-            ),
-        },
+    match crate::bounded::read_text(path, crate::bounded::MAX_PACK_BYTES) {
+        Ok(text) => parse_pack(&text, &name, origin, QueryFiles::Folder(folder)),
+        Err(error) if error.kind() == std::io::ErrorKind::InvalidData => (
+            Vec::new(),
+            vec![PackError {
+                source_name: name,
+                line: 0,
+                message: error.to_string(),
+            }],
+        ),
         Err(error) => (
             Vec::new(),
             vec![PackError {

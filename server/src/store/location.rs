@@ -89,6 +89,15 @@ impl Location {
         }
     }
 
+    /// Whether the store is a local directory that does not exist yet (an object store is
+    /// taken to exist: asking it is the only way to know).
+    pub fn is_missing_directory(path: &Path) -> bool {
+        Location::of_path(path)
+            .ok()
+            .and_then(|location| location.directory().map(|dir| !dir.exists()))
+            .unwrap_or(false)
+    }
+
     /// What `lore doctor` calls it.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -117,6 +117,63 @@ function M.on_init(client)
   end
 end
 
+--- Restart policy after a crash: at most `MAX_RESTARTS` within `RESTART_WINDOW_MS`, waiting
+--- 1 s, 2 s, 4 s, ... between them; then one message, and no restart loop.
+M.MAX_RESTARTS = 5
+M.RESTART_WINDOW_MS = 3 * 60 * 1000
+
+--- Whether to restart after a crash at `now_ms`, given the times of earlier crashes (kept in
+--- `crashes`, which this updates): `{ restart = bool, delay_ms = n, give_up = bool }`.
+function M.restart_decision(crashes, now_ms)
+  local recent = {}
+  for _, at in ipairs(crashes) do
+    if now_ms - at < M.RESTART_WINDOW_MS then
+      table.insert(recent, at)
+    end
+  end
+  table.insert(recent, now_ms)
+  for index = #crashes, 1, -1 do
+    crashes[index] = nil
+  end
+  for index, at in ipairs(recent) do
+    crashes[index] = at
+  end
+  if #recent > M.MAX_RESTARTS then
+    return { restart = false, delay_ms = 0, give_up = #recent == M.MAX_RESTARTS + 1 }
+  end
+  return { restart = true, delay_ms = 1000 * 2 ^ (#recent - 1), give_up = false }
+end
+
+local crashes = {}
+
+--- The server exited: after a crash (not a shutdown, not Neovim quitting), start it again for
+--- the Python buffers it served, with back-off.
+function M.on_exit(code, signal, _)
+  if (code == 0 and signal == 0) or vim.v.exiting ~= vim.NIL then
+    return
+  end
+  local decision = M.restart_decision(crashes, vim.uv.now())
+  if not decision.restart then
+    if decision.give_up then
+      notify('the server crashed repeatedly and is not restarted; `:checkhealth lore`, then `:LspRestart` or reopen the file', vim.log.levels.ERROR)
+    end
+    return
+  end
+  notify(('the server stopped unexpectedly; restarting in %d ms'):format(decision.delay_ms), vim.log.levels.WARN)
+  vim.defer_fn(function()
+    local config = M.lsp_config()
+    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(bufnr) and vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype) then
+        local start = vim.deepcopy(config)
+        start.root_dir = vim.fs.root(bufnr, config.root_markers) or vim.fn.getcwd()
+        start.filetypes = nil
+        start.root_markers = nil
+        vim.lsp.start(start, { bufnr = bufnr })
+      end
+    end
+  end, decision.delay_ms)
+end
+
 --- The `vim.lsp.Config` that `setup()` registers (also usable with `vim.lsp.start`).
 function M.lsp_config()
   local settings, problems = M.clean_settings(M.options.settings)
@@ -130,6 +187,7 @@ function M.lsp_config()
     root_markers = M.options.root_markers,
     init_options = settings,
     on_init = M.on_init,
+    on_exit = M.on_exit,
   }
 end
 
@@ -194,11 +252,12 @@ end
 
 local function cli(args)
   local command = { M.binary() }
-  vim.list_extend(command, args)
+  -- `--store` goes first: arguments may end with `--` and text that starts with `-`.
   local store = M.store()
   if store then
     vim.list_extend(command, { '--store', store })
   end
+  vim.list_extend(command, args)
   return command
 end
 
@@ -294,7 +353,7 @@ function M.search(query)
     notify('usage: :LoreSearch {query}', vim.log.levels.WARN)
     return
   end
-  local command = cli({ 'search', query, '--json' })
+  local command = cli({ 'search', '--json', '--', query })
   local ok, started = pcall(vim.system, command, { text = true }, vim.schedule_wrap(function(done)
     if done.code ~= 0 then
       local stderr = done.stderr or ''
