@@ -419,6 +419,9 @@ pub async fn serve(
     embedder: Arc<dyn Embedder>,
 ) -> anyhow::Result<()> {
     let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
+    if memory.embedder_refused {
+        anyhow::bail!("{}", memory.problems.last().cloned().unwrap_or_default());
+    }
     for problem in &memory.problems {
         tracing::warn!("{problem}");
     }

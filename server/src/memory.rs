@@ -17,6 +17,8 @@ pub struct Memory {
     pub problems: Vec<String>,
     pub sync: Option<SyncReport>,
     pub store: Option<Store>,
+    /// The store was embedded with another model: the embedder must not be used with it.
+    pub embedder_refused: bool,
 }
 
 /// Built-in lessons plus the lessons of `packs`; problems are reported, never fatal.
@@ -74,6 +76,18 @@ pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Emb
             memory.lessons = pack;
             return memory;
         }
+    };
+    let embedder = match embedder {
+        Some(embedder) => match store.check_embedder(embedder).await {
+            Ok(()) => Some(embedder),
+            Err(error) => {
+                let problem = format!("{:#}", anyhow::Error::from(error));
+                memory.problems.push(problem);
+                memory.embedder_refused = true;
+                None
+            }
+        },
+        None => None,
     };
     match store.sync_lessons(&pack, embedder).await {
         Ok(report) => memory.sync = Some(report),

@@ -125,6 +125,24 @@ impl LspClient {
         }
     }
 
+    /// Waits for the response to the request with `id` (sent by hand with `send_raw`).
+    pub async fn response(&mut self, id: &Value) -> Value {
+        if let Some(index) = self
+            .pending
+            .iter()
+            .position(|m| m.get("id") == Some(id) && m.get("method").is_none())
+        {
+            return self.pending.remove(index).unwrap();
+        }
+        loop {
+            let message = self.next_message().await;
+            if message.get("id") == Some(id) && message.get("method").is_none() {
+                return message;
+            }
+            self.pending.push_back(message);
+        }
+    }
+
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
         let response = self.request_raw(method, params).await;
         assert!(

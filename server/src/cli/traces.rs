@@ -92,6 +92,7 @@ fn import(file: &Path, store: &Path) -> anyhow::Result<ExitCode> {
     let (read, added) = runtime()
         .block_on(async {
             let opened = crate::store::Store::open(store).await?;
+            opened.check_embedder(embedder.as_ref()).await?;
             let salt = opened.salt().await?;
             let traces: Vec<Trace> = reports
                 .into_iter()

@@ -28,6 +28,22 @@ impl Session {
                 .flatten();
             let packs = session.state().settings.packs.clone();
             let memory = crate::memory::load(&store_path, &packs, embedder.as_deref()).await;
+            // A store of another model: no vectors of this one go near it.
+            let embedder = if memory.embedder_refused {
+                session
+                    .client
+                    .show_message(
+                        MessageType::WARNING,
+                        format!(
+                            "lore: {}",
+                            memory.problems.last().cloned().unwrap_or_default()
+                        ),
+                    )
+                    .await;
+                None
+            } else {
+                embedder
+            };
             for problem in &memory.problems {
                 tracing::error!("{problem}");
                 session

@@ -19,6 +19,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 pub const META_TABLE: &str = "meta";
 const SCHEMA_KEY: &str = "schema_version";
+/// `meta` key of the embedding model (`name/dimension`) the store's vectors were made with.
+const MODEL_KEY: &str = "embedding_model";
 
 /// What may be in a store's folder besides its tables.
 const STORE_FILES: [&str; 1] = ["identity.salt"];
@@ -37,6 +39,17 @@ pub enum SchemaError {
          point `--store` / `LORE_STORE` at an empty or lore folder"
     )]
     NotAStore { location: String, examples: String },
+    #[error(
+        "the store at {location} was embedded with {recorded}, and this lore embeds with \
+         {current}: the two cannot be compared. Use the model the store was made with \
+         (LORE_MODEL_DIR / LORE_MODEL), or another store; until then lore serves its lessons \
+         without embeddings"
+    )]
+    ModelChanged {
+        location: String,
+        recorded: String,
+        current: String,
+    },
     #[error("the store's schema version `{found}` is not a number")]
     Unreadable { found: String },
 }
@@ -253,6 +266,28 @@ impl Store {
         }
     }
 
+    /// Checks that `embedder` embeds as the store's rows were embedded (the model and its
+    /// dimension, recorded in `meta` by the first process that embedded anything): vectors of
+    /// two models in one table would be compared as if they were one. A store that recorded
+    /// none records this one.
+    pub async fn check_embedder(
+        &self,
+        embedder: &dyn crate::embeddings::Embedder,
+    ) -> Result<(), StoreError> {
+        let current = format!("{}/{}", embedder.model_name(), embedder.dimension());
+        let recorded = self.meta_value_or_insert(MODEL_KEY, &current).await?;
+        if recorded == current {
+            Ok(())
+        } else {
+            Err(SchemaError::ModelChanged {
+                location: self.path.clone(),
+                recorded,
+                current,
+            }
+            .into())
+        }
+    }
+
     /// Sets `key` to `value` unless it is set already (by this process or another), and
     /// answers the value that holds.
     pub(super) async fn meta_value_or_insert(
@@ -363,6 +398,47 @@ mod tests {
             let store = Store::open(&path).await.unwrap();
             assert_eq!(store.schema_version().await.unwrap(), Some(SCHEMA_VERSION));
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_embedding_model_is_refused_not_mixed_in() {
+        use crate::embeddings::{Embedder, FakeEmbedder};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let fake = FakeEmbedder::default();
+        store.check_embedder(&fake).await.unwrap();
+        store.check_embedder(&fake).await.unwrap();
+        #[derive(Debug)]
+        struct Other;
+        impl Embedder for Other {
+            fn embed(
+                &self,
+                texts: &[String],
+            ) -> Result<Vec<Vec<f32>>, crate::embeddings::EmbedError> {
+                Ok(texts.iter().map(|_| vec![0.0; 768]).collect())
+            }
+            fn dimension(&self) -> usize {
+                768
+            }
+            fn model_name(&self) -> &str {
+                "bge-base"
+            }
+        }
+        let error = Store::open(dir.path())
+            .await
+            .unwrap()
+            .check_embedder(&Other)
+            .await
+            .unwrap_err();
+        let message = format!("{:#}", anyhow::Error::from(error));
+        assert!(
+            message.contains(&format!(
+                "was embedded with {}/{}",
+                fake.model_name(),
+                fake.dimension()
+            )) && message.contains("this lore embeds with bge-base/768"),
+            "{message}"
+        );
     }
 
     fn copy_folder(from: &std::path::Path, to: &std::path::Path) {

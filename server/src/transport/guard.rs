@@ -53,7 +53,7 @@ where
     W: AsyncWrite + Unpin,
 {
     let config = sanitize(config);
-    let mut input = BufReader::with_capacity(64 * 1024, input);
+    let mut input = Replay::new(BufReader::with_capacity(64 * 1024, input));
     let mut output = Output {
         writer: output,
         count: 0,
@@ -64,7 +64,11 @@ where
 }
 
 /// The main loop. `Err` only for output errors.
-async fn pump<R, W>(input: &mut R, output: &mut Output<W>, config: GuardConfig) -> io::Result<()>
+async fn pump<R, W>(
+    input: &mut Replay<R>,
+    output: &mut Output<W>,
+    config: GuardConfig,
+) -> io::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -108,10 +112,93 @@ where
             )),
             None => check_envelope(&body),
         };
+        // A length longer than its body swallows the start of the next message: when the
+        // body is not JSON and holds a `Content-Length:` header, read again from there.
+        if verdict.is_err()
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
+            && let Some(start) = next_header_in(&body)
+        {
+            input.replay(body.split_off(start));
+        }
         match verdict {
             Ok(()) => output.frame(&body).await?,
             Err(why) => output.malformed(why).await?,
         }
+    }
+}
+
+/// Where a `Content-Length:` header starts in `body`, after its first byte.
+fn next_header_in(body: &[u8]) -> Option<usize> {
+    const HEADER: &[u8] = b"content-length:";
+    (1..body.len().saturating_sub(HEADER.len() - 1))
+        .find(|&start| body[start..start + HEADER.len()].eq_ignore_ascii_case(HEADER))
+}
+
+/// The input, with bytes to read again before it (what a wrong length swallowed).
+struct Replay<R> {
+    again: Vec<u8>,
+    /// How much of `again` was read.
+    read: usize,
+    inner: R,
+}
+
+impl<R> Replay<R> {
+    fn new(inner: R) -> Replay<R> {
+        Replay {
+            again: Vec::new(),
+            read: 0,
+            inner,
+        }
+    }
+
+    /// Makes `bytes` the next input, before what was left to read again.
+    fn replay(&mut self, bytes: Vec<u8>) {
+        let left = self.again.split_off(self.read);
+        self.again = bytes;
+        self.again.extend(left);
+        self.read = 0;
+    }
+}
+
+impl<R: AsyncBufRead + Unpin> AsyncRead for Replay<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        if self.read < self.again.len() {
+            let n = buf.remaining().min(self.again.len() - self.read);
+            let start = self.read;
+            buf.put_slice(&self.again[start..start + n]);
+            self.read += n;
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<R: AsyncBufRead + Unpin> AsyncBufRead for Replay<R> {
+    fn poll_fill_buf(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if this.read < this.again.len() {
+            return std::task::Poll::Ready(Ok(&this.again[this.read..]));
+        }
+        std::pin::Pin::new(&mut this.inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: std::pin::Pin<&mut Self>, amount: usize) {
+        if self.read < self.again.len() {
+            self.read = (self.read + amount).min(self.again.len());
+            if self.read == self.again.len() {
+                self.again.clear();
+                self.read = 0;
+            }
+            return;
+        }
+        std::pin::Pin::new(&mut self.inner).consume(amount);
     }
 }
 
