@@ -129,8 +129,8 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write the workspace config: {0}")]
-    Serialize(#[from] toml::ser::Error),
+    #[error("cannot edit the workspace config: {0}")]
+    Edit(String),
 }
 
 /// A workspace's `.lore.toml`: shared, reviewable project settings.
@@ -170,12 +170,42 @@ impl WorkspaceConfig {
     }
 
     /// Adds `lesson_id` to the disabled lessons of `root/.lore.toml`, keeping the rest.
+    ///
+    /// The file is edited, not rewritten: its comments, order and formatting stay. It is
+    /// written to a temporary file beside it and renamed over it, so a reader (or a crash)
+    /// sees the old file or the new one, never half of one. A broken file is left alone.
     pub fn disable_lesson(root: &Path, lesson_id: &str) -> Result<(), ConfigError> {
-        let mut config = WorkspaceConfig::load(root)?;
-        config.disabled_lessons.insert(lesson_id.to_string());
-        let text = toml::to_string(&config)?;
         let path = root.join(WORKSPACE_CONFIG);
-        std::fs::write(&path, text).map_err(|source| ConfigError::Io { path, source })
+        let io = |source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        };
+        let text = match crate::bounded::read_text(&path, crate::bounded::MAX_CONFIG_BYTES) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(error) => return Err(io(error)),
+        };
+        toml::from_str::<WorkspaceConfig>(&text).map_err(|source| ConfigError::Parse {
+            path: path.clone(),
+            source,
+        })?;
+        let mut document: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|error: toml_edit::TomlError| ConfigError::Edit(error.to_string()))?;
+        let disabled = document
+            .entry("disabled_lessons")
+            .or_insert_with(|| toml_edit::value(toml_edit::Array::new()))
+            .as_array_mut()
+            .ok_or_else(|| ConfigError::Edit("`disabled_lessons` is not an array".into()))?;
+        if disabled.iter().any(|id| id.as_str() == Some(lesson_id)) {
+            return Ok(());
+        }
+        disabled.push(lesson_id);
+        let mut temporary = tempfile::NamedTempFile::new_in(root).map_err(io)?;
+        std::io::Write::write_all(&mut temporary, document.to_string().as_bytes()).map_err(io)?;
+        temporary.as_file().sync_all().map_err(io)?;
+        temporary.persist(&path).map_err(|error| io(error.error))?;
+        Ok(())
     }
 }
 
@@ -183,6 +213,46 @@ impl WorkspaceConfig {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn disabling_a_lesson_edits_the_config_in_place_and_keeps_its_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(WORKSPACE_CONFIG);
+        let original = "# Team settings, reviewed in PRs.\ndisabled_lessons = [\"a\"] # noisy here\n\n[severity_overrides]\n# keep it quiet\nb = \"hint\"\n";
+        std::fs::write(&path, original).unwrap();
+        WorkspaceConfig::disable_lesson(dir.path(), "c").unwrap();
+        WorkspaceConfig::disable_lesson(dir.path(), "c").unwrap();
+        let edited = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            edited.contains("# Team settings, reviewed in PRs."),
+            "{edited}"
+        );
+        assert!(
+            edited.contains("# keep it quiet") && edited.contains("# noisy here"),
+            "{edited}"
+        );
+        let config = WorkspaceConfig::load(dir.path()).unwrap();
+        assert_eq!(
+            config.disabled_lessons.iter().collect::<Vec<_>>(),
+            ["a", "c"]
+        );
+        assert_eq!(config.severity_overrides["b"], Severity::Hint);
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 1, "no temporary file is left");
+
+        // A broken file is left as it was.
+        std::fs::write(&path, "disabled_lessons = [").unwrap();
+        assert!(WorkspaceConfig::disable_lesson(dir.path(), "d").is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "disabled_lessons = ["
+        );
+        // A new file is created.
+        let fresh = tempfile::tempdir().unwrap();
+        WorkspaceConfig::disable_lesson(fresh.path(), "e").unwrap();
+        let config = WorkspaceConfig::load(fresh.path()).unwrap();
+        assert!(config.disabled_lessons.contains("e"));
+    }
 
     #[test]
     fn reads_camel_case_settings_plain_or_nested() {
