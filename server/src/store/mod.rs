@@ -94,6 +94,13 @@ impl Store {
             .await
         {
             Ok(connection) => connection,
+            // Connecting to an object store already asks it for the tables.
+            Err(source) if location.directory().is_none() => {
+                return Err(StoreError::Unreachable {
+                    uri: uri.clone(),
+                    source: Box::new(StoreError::Open { uri, source }),
+                });
+            }
             Err(source) => return Err(StoreError::Open { uri, source }),
         };
         let store = Store {
@@ -133,14 +140,22 @@ impl Store {
         if let Some(table) = self.existing_table(name).await? {
             return Ok(table);
         }
-        self.connection
+        match self
+            .connection
             .create_empty_table(name, schema)
             .execute()
             .await
-            .map_err(|source| StoreError::Table {
-                message: format!("failed to create table {name}").into(),
-                source,
-            })
+        {
+            Ok(table) => Ok(table),
+            // On an object store (no lock) another process may have created it in between.
+            Err(source) => match self.existing_table(name).await? {
+                Some(table) => Ok(table),
+                None => Err(StoreError::Table {
+                    message: format!("failed to create table {name}").into(),
+                    source,
+                }),
+            },
+        }
     }
 
     /// Held while a table is created: an exclusive lock on `.lore-create.lock` in the store's
