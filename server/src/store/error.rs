@@ -89,7 +89,7 @@ pub enum StoreError {
     MissingColumn { name: String },
     /// The folder is not a store this lore can use (newer, or somebody else's).
     #[error(transparent)]
-    Schema(#[from] super::schema::SchemaError),
+    Schema(#[from] SchemaError),
     /// A column read back has another Arrow type than the table's.
     #[error("column `{name}` has an unexpected type")]
     ColumnType { name: String },
@@ -119,4 +119,37 @@ impl StoreError {
         let message = message.into();
         move |source| StoreError::Write { message, source }
     }
+}
+
+/// Why a folder cannot be used as this lore's store.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error(
+        "the store at {location} was written by a newer lore (store schema {found}; this lore \
+         reads up to {supported}): upgrade lore, or point `--store` / `LORE_STORE` at \
+         another store"
+    )]
+    Newer {
+        location: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error(
+        "{location} is not a lore store: it holds other files ({examples}) and no lore table; \
+         point `--store` / `LORE_STORE` at an empty or lore folder"
+    )]
+    NotAStore { location: String, examples: String },
+    #[error(
+        "the store at {location} was embedded with {recorded}, and this lore embeds with \
+         {current}: the two cannot be compared. Use the model the store was made with \
+         (LORE_MODEL_DIR / LORE_MODEL), or another store; until then lore serves its lessons \
+         without embeddings"
+    )]
+    ModelChanged {
+        location: String,
+        recorded: String,
+        current: String,
+    },
+    #[error("the store's schema version `{found}` is not a number")]
+    Unreadable { found: String },
 }

@@ -31,12 +31,12 @@ use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use crate::embeddings::Embedder;
 
 pub use docs::DocHit;
-pub use error::StoreError;
+pub use error::{SchemaError, StoreError};
 pub use in_memory::InMemoryStore;
 pub use lessons::SyncReport;
 pub use location::{Location, LocationError};
 pub use reader::StoreReader;
-pub use schema::{SCHEMA_VERSION, SchemaError};
+pub use schema::SCHEMA_VERSION;
 
 pub const LESSONS_TABLE: &str = "lessons";
 pub const TRACES_TABLE: &str = "traces";

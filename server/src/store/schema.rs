@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow_array::{RecordBatch, RecordBatchIterator, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
-use super::error::StoreError;
+use super::error::{SchemaError, StoreError};
 use super::rows::column;
 use super::{DOCS_TABLE, LESSONS_TABLE, Store, TRACES_TABLE, read_all};
 
@@ -24,35 +24,6 @@ const MODEL_KEY: &str = "embedding_model";
 
 /// What may be in a store's folder besides its tables.
 const STORE_FILES: [&str; 1] = ["identity.salt"];
-
-/// Why a folder cannot be used as this lore's store.
-#[derive(Debug, thiserror::Error)]
-pub enum SchemaError {
-    #[error(
-        "the store at {location} was written by a newer lore (store schema {found}; this lore \
-         reads up to {SCHEMA_VERSION}): upgrade lore, or point `--store` / `LORE_STORE` at \
-         another store"
-    )]
-    Newer { location: String, found: u32 },
-    #[error(
-        "{location} is not a lore store: it holds other files ({examples}) and no lore table; \
-         point `--store` / `LORE_STORE` at an empty or lore folder"
-    )]
-    NotAStore { location: String, examples: String },
-    #[error(
-        "the store at {location} was embedded with {recorded}, and this lore embeds with \
-         {current}: the two cannot be compared. Use the model the store was made with \
-         (LORE_MODEL_DIR / LORE_MODEL), or another store; until then lore serves its lessons \
-         without embeddings"
-    )]
-    ModelChanged {
-        location: String,
-        recorded: String,
-        current: String,
-    },
-    #[error("the store's schema version `{found}` is not a number")]
-    Unreadable { found: String },
-}
 
 impl Store {
     /// Checks the store's schema: records it in a new store, migrates an older one, refuses a
@@ -79,6 +50,7 @@ impl Store {
             Some(found) if found > SCHEMA_VERSION => Err(SchemaError::Newer {
                 location: self.path.clone(),
                 found,
+                supported: SCHEMA_VERSION,
             }
             .into()),
             Some(SCHEMA_VERSION) => Ok(()),

@@ -331,11 +331,22 @@ async function main() {
   });
 
   if (ok) await step("lore: Search the Memory offers matching lessons in a quick pick", async () => {
-    await runCommand("lore: Search the Memory");
     const quickInput = page.locator(".quick-input-widget input");
-    await page.locator(".quick-input-widget", { hasText: "What are you looking for?" }).waitFor();
-    await quickInput.fill("bare except");
-    await quickInput.press("Enter");
+    // A preview that opens late (the step before) can take the focus and close the input box:
+    // then open it again, up to three times.
+    for (let attempt = 1; ; attempt++) {
+      await runCommand("lore: Search the Memory");
+      await page.locator(".quick-input-widget", { hasText: "What are you looking for?" }).waitFor();
+      try {
+        await quickInput.fill("bare except", { timeout: 10_000 });
+        await quickInput.press("Enter", { timeout: 10_000 });
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        log(`  the input box closed (attempt ${attempt}); opening it again`);
+        await page.keyboard.press("Escape");
+      }
+    }
     const shown = await waitFor("search results or a needs-newer-lore message", async () => {
       const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "needs a newer lore" });
       if (await toast.count()) return "message";
