@@ -4,17 +4,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::{
-    Array, FixedSizeListArray, RecordBatch, RecordBatchIterator, StringArray, UInt32Array,
-};
+use arrow_array::{Array, FixedSizeListArray, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use futures::TryStreamExt;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
 use super::error::StoreError;
-use super::retry::retry_conflicts;
 use super::rows::{column, strings, vector_field, vectors_array};
-use super::{LESSONS_TABLE, Store, embed_or_zero, read_all, sql_string};
+use super::{LESSONS_TABLE, OnMatch, Store, embed_or_zero, merge_rows, read_all, sql_string};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
 
@@ -183,16 +180,9 @@ impl Store {
         let batch = batch(&rows, &vectors, &models, dimension)?;
         // One merge-insert by id is one commit: a process killed mid-write leaves every lesson
         // as it was or as it is now, never missing.
-        retry_conflicts(|| {
-            let mut merge = table.merge_insert(&["id"]);
-            merge
-                .when_matched_update_all(None)
-                .when_not_matched_insert_all();
-            let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
-            async move { merge.execute(Box::new(rows)).await }
-        })
-        .await
-        .map_err(StoreError::write("failed to write lessons"))?;
+        merge_rows(table, "id", &batch, OnMatch::Replace)
+            .await
+            .map_err(StoreError::write("failed to write lessons"))?;
         Ok(())
     }
 

@@ -297,6 +297,35 @@ async fn compact(table: &lancedb::Table, name: &str) {
     }
 }
 
+/// What a merge does with a row whose key the table has already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnMatch {
+    /// The stored row is replaced (lessons, settings).
+    Replace,
+    /// The stored row stays and the new one is left out (traces: the same content).
+    Keep,
+}
+
+/// Merges the rows of `batch` into `table` by `key` in one commit (a reader sees all of them
+/// or none), tried again from the new version when another process commits first.
+async fn merge_rows(
+    table: &lancedb::Table,
+    key: &str,
+    batch: &RecordBatch,
+    on_match: OnMatch,
+) -> Result<lancedb::table::MergeResult, lancedb::Error> {
+    retry::retry_conflicts(|| {
+        let mut merge = table.merge_insert(&[key]);
+        if on_match == OnMatch::Replace {
+            merge.when_matched_update_all(None);
+        }
+        merge.when_not_matched_insert_all();
+        let rows = arrow_array::RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
+        async move { merge.execute(Box::new(rows)).await }
+    })
+    .await
+}
+
 /// A SQL string literal.
 fn sql_string(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))

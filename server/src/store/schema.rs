@@ -10,7 +10,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use super::error::{SchemaError, StoreError};
 use super::rows::column;
-use super::{DOCS_TABLE, LESSONS_TABLE, Store, TRACES_TABLE, read_all};
+use super::{DOCS_TABLE, LESSONS_TABLE, OnMatch, Store, TRACES_TABLE, merge_rows, read_all};
 
 /// The layout this lore writes.
 /// 1: the tables before the store recorded its schema (traces may lack `context`).
@@ -108,16 +108,9 @@ impl Store {
         let Some(meta) = self.existing_table(META_TABLE).await? else {
             return Ok(());
         };
-        super::retry::retry_conflicts(|| {
-            let mut merge = meta.merge_insert(&["key"]);
-            merge
-                .when_matched_update_all(None)
-                .when_not_matched_insert_all();
-            let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
-            async move { merge.execute(Box::new(rows)).await }
-        })
-        .await
-        .map_err(StoreError::write("failed to record the store's schema"))?;
+        merge_rows(&meta, "key", &batch, OnMatch::Replace)
+            .await
+            .map_err(StoreError::write("failed to record the store's schema"))?;
         Ok(())
     }
 
@@ -224,13 +217,7 @@ impl Store {
             None => {
                 let meta = self.table(META_TABLE, meta_schema()).await?;
                 let batch = meta_batch("write_check", &crate::traces::now_ms().to_string())?;
-                let mut merge = meta.merge_insert(&["key"]);
-                merge
-                    .when_matched_update_all(None)
-                    .when_not_matched_insert_all();
-                let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
-                merge
-                    .execute(Box::new(rows))
+                merge_rows(&meta, "key", &batch, OnMatch::Replace)
                     .await
                     .map(drop)
                     .map_err(StoreError::write("cannot write to the store"))
@@ -269,14 +256,9 @@ impl Store {
     ) -> Result<String, StoreError> {
         let meta = self.table(META_TABLE, meta_schema()).await?;
         let batch = meta_batch(key, value)?;
-        super::retry::retry_conflicts(|| {
-            let mut merge = meta.merge_insert(&["key"]);
-            merge.when_not_matched_insert_all();
-            let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
-            async move { merge.execute(Box::new(rows)).await }
-        })
-        .await
-        .map_err(StoreError::write("failed to write the store's settings"))?;
+        merge_rows(&meta, "key", &batch, OnMatch::Keep)
+            .await
+            .map_err(StoreError::write("failed to write the store's settings"))?;
         let meta = self.table(META_TABLE, meta_schema()).await?;
         Ok(meta_value_in(&meta, key)
             .await?

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::{Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray};
+use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use futures::TryStreamExt;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
@@ -12,7 +12,7 @@ use lancedb::table::NewColumnTransform;
 use super::error::StoreError;
 use super::retry::retry_conflicts;
 use super::rows::{column, string_at, strings, vector_field, vectors_array};
-use super::{Store, TRACES_TABLE, compact, embed_or_zero, read_all};
+use super::{OnMatch, Store, TRACES_TABLE, compact, embed_or_zero, merge_rows, read_all};
 use crate::embeddings::Embedder;
 use crate::traces::{Outcome, Trace, TraceSink, Votes};
 
@@ -78,14 +78,9 @@ impl Store {
         let batch = batch(&traces, &vectors, model, dimension)?;
         // Another process's commit in between is retried from the new version: the merge
         // then skips whatever that process added of the same traces.
-        let result = retry_conflicts(|| {
-            let mut merge = table.merge_insert(&["id"]);
-            merge.when_not_matched_insert_all();
-            let rows = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
-            async move { merge.execute(Box::new(rows)).await }
-        })
-        .await
-        .map_err(StoreError::write("failed to add traces"))?;
+        let result = merge_rows(&table, "id", &batch, OnMatch::Keep)
+            .await
+            .map_err(StoreError::write("failed to add traces"))?;
         Ok(result.num_inserted_rows as usize)
     }
 
