@@ -176,8 +176,17 @@ impl Session {
         else {
             return;
         };
-        for trace in state.early_traces.drain(..) {
-            recorder.record(trace.with_identity(&identity));
+        for trace in std::mem::take(&mut state.early_traces) {
+            let queued_as = trace.id.clone();
+            let trace = trace.with_identity(&identity);
+            // The identity is part of the id: a fix command that corrects this hand fix later
+            // must retract it under the id it is written with.
+            for recorded in &mut state.recent_hand_fixes {
+                if recorded.trace_id == queued_as {
+                    recorded.trace_id = trace.id.clone();
+                }
+            }
+            recorder.record(trace);
         }
         let Some(journal) = state.journal.clone() else {
             return;
@@ -254,9 +263,13 @@ impl Session {
             state
                 .early_traces
                 .retain(|trace| trace.id != recorded.trace_id);
-            if state.early_traces.len() == before
-                && let Some(recorder) = &state.recorder
-            {
+            if state.early_traces.len() < before {
+                // Journaled but never to be written: settled like a written trace, so the
+                // journal does not keep it for the next start.
+                if let Some(journal) = &state.journal {
+                    journal.written();
+                }
+            } else if let Some(recorder) = &state.recorder {
                 recorder.retract(recorded.trace_id);
             }
         }
