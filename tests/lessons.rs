@@ -123,6 +123,22 @@ fn gated_matching_finds_what_the_combined_query_finds() {
             .map(|finding| (finding.lesson_id().to_string(), finding.range))
             .collect()
     };
+    // A lesson that relates sibling statements is quadratic in a flat module: on the large
+    // text it may run past its time budget in one matcher (a debug build on a busy machine)
+    // and be left out from then on. Compare the lessons both matchers still run.
+    let compared = |found: Vec<(String, std::ops::Range<usize>)>, skipped: &[String]| {
+        found
+            .into_iter()
+            .filter(|(id, _)| !skipped.contains(id))
+            .collect::<Vec<_>>()
+    };
+    let skipped = |matchers: [&Matcher; 2]| -> Vec<String> {
+        matchers
+            .iter()
+            .flat_map(|matcher| matcher.over_budget())
+            .map(|problem| problem.lesson_id)
+            .collect()
+    };
     // Gate every lesson that can be gated, then the default choice for these texts.
     for hits_per_kib in [f64::INFINITY, 0.05] {
         let gated = Matcher::for_texts_gating(lessons.iter().cloned(), &borrowed, hits_per_kib);
@@ -135,7 +151,17 @@ fn gated_matching_finds_what_the_combined_query_finds() {
             );
         }
         for text in &borrowed {
-            assert_eq!(findings(&gated, text), findings(&combined, text), "{text}");
+            let (from_gated, from_combined) = (findings(&gated, text), findings(&combined, text));
+            let left_out = skipped([&gated, &combined]);
+            assert!(
+                left_out.len() <= 2,
+                "a budget this tight is wrong: {left_out:?}"
+            );
+            assert_eq!(
+                compared(from_gated, &left_out),
+                compared(from_combined, &left_out),
+                "{text}"
+            );
         }
     }
     assert!(!findings(&combined, &everything).is_empty());

@@ -109,7 +109,7 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         isolation::request("textDocument/diagnostic", async {
-            handlers::diagnostics::diagnostic(&self.session, params)
+            handlers::diagnostics::diagnostic(&self.session, params).await
         })
         .await
     }

@@ -13,6 +13,7 @@ mod curation;
 mod diagnostics;
 mod hardening;
 mod hover;
+mod limits;
 mod malformed;
 mod team_store;
 mod traces;

@@ -20,6 +20,11 @@ pub struct Finding {
     /// Byte range of the `@lesson` capture.
     pub range: Range<usize>,
     pub fix: Option<FixEdit>,
+    /// Byte range of all the match depends on: every capture, and a captured top-level
+    /// statement's gaps to its neighbours (a pattern over siblings, `(_ (a) . (b) @lesson)`, can
+    /// put `@lesson` in another statement than what decides it). An edit outside it cannot
+    /// change the finding; incremental analysis re-checks every finding whose extent it touches.
+    pub extent: Range<usize>,
 }
 
 impl Finding {

@@ -188,6 +188,13 @@ impl Gates {
             else {
                 continue;
             };
+            // The smallest node spanning the word may be a child of the captured node with the
+            // same range (the `pass` keyword of a `pass_statement`): start from the largest.
+            while let Some(parent) = node.parent()
+                && parent.byte_range() == node.byte_range()
+            {
+                node = parent;
+            }
             for _ in 0..climb {
                 match node.parent() {
                     Some(parent) => node = parent,
@@ -244,8 +251,8 @@ impl Gates {
 #[derive(Debug)]
 pub struct WordFinder {
     words: Vec<String>,
-    /// Words made only of identifier characters cannot hide a whole-word occurrence of another
-    /// inside themselves, so a leftmost-longest scan finds every one, several times faster than
+    /// Words made only of identifier characters (and not digits then letters) cannot hide a
+    /// token of another inside themselves, so a leftmost-longest scan finds every one, several times faster than
     /// one reporting overlaps.
     identifiers: Option<(AhoCorasick, Vec<usize>)>,
     /// The other words (operators, `()`), found with overlaps.
@@ -254,8 +261,14 @@ pub struct WordFinder {
 
 impl WordFinder {
     pub fn new(words: Vec<String>) -> Option<WordFinder> {
+        // A word like `1if` (digits, then letters) can hide the token `1` of the same text.
+        let scanned_alone = |word: &str| {
+            word.chars().all(identifier_char)
+                && (!word.starts_with(|c: char| c.is_ascii_digit())
+                    || word.chars().all(|c| c.is_ascii_digit()))
+        };
         let (identifiers, others): (Vec<usize>, Vec<usize>) =
-            (0..words.len()).partition(|&index| words[index].chars().all(identifier_char));
+            (0..words.len()).partition(|&index| scanned_alone(&words[index]));
         let build = |indices: Vec<usize>, kind| {
             if indices.is_empty() {
                 return Ok(None);
@@ -305,17 +318,28 @@ fn identifier_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Whether `text[start..end]` (equal to `word`) is not part of a longer identifier: a node whose
-/// text is `word` is a whole token, so its neighbors cannot continue it.
+/// Whether `text[start..end]` (equal to `word`) can be a token of its own: not part of a longer
+/// identifier (a node whose text is `word` is a whole token, so its neighbors cannot continue
+/// it). Python splits a number from letters glued after it (`1if` is `1` and `if`), so a word
+/// may follow digits that start a run of identifier characters, and digits that start one may
+/// be followed by a letter.
 fn whole_word(text: &str, start: usize, end: usize, word: &str) -> bool {
-    let starts_identifier = word.chars().next().is_some_and(identifier_char);
-    let ends_identifier = word.chars().next_back().is_some_and(identifier_char);
-    !(starts_identifier
-        && text[..start]
-            .chars()
-            .next_back()
-            .is_some_and(identifier_char)
-        || ends_identifier && text[end..].chars().next().is_some_and(identifier_char))
+    let digit = |c: char| c.is_ascii_digit();
+    let before = &text[..start];
+    let glued_before = word.starts_with(identifier_char) && before.ends_with(identifier_char);
+    let glued_after = word.ends_with(identifier_char) && text[end..].starts_with(identifier_char);
+    // The identifier characters right before the word, back to the start of their run.
+    let run_before = &before[before.trim_end_matches(identifier_char).len()..];
+    let after_a_number = || !run_before.is_empty() && run_before.chars().all(digit);
+    let splits_before = !glued_before || after_a_number() && !word.starts_with(digit);
+    let splits_after = !glued_after || {
+        // The run the word's end belongs to must be digits alone, and a non-digit follows.
+        let tail = &word[word.trim_end_matches(identifier_char).len()..];
+        let whole_run_is_digits =
+            tail.chars().all(digit) && (tail.len() < word.len() || run_before.chars().all(digit));
+        whole_run_is_digits && !text[end..].starts_with(digit)
+    };
+    splits_before && splits_after
 }
 
 #[cfg(test)]
@@ -388,6 +412,17 @@ mod tests {
     }
 
     #[test]
+    fn a_word_glued_after_a_number_is_still_a_token() {
+        let text = "x = 1if y1 else 2x1";
+        let words = ["1", "if", "y", "x1"].map(String::from).to_vec();
+        let finder = WordFinder::new(words).unwrap();
+        let mut hits: Vec<(usize, usize)> = finder.hits(text).collect();
+        hits.sort_by_key(|hit| hit.1);
+        // `1` and `if` of `1if`, and `x1` of `2x1`; not the `y` of `y1`.
+        assert_eq!(hits, vec![(0, 4), (1, 5), (3, 17)]);
+    }
+
+    #[test]
     fn whole_words_only() {
         let text = "np.NaN + isNaN(x) + np.nan_to_num + nan + nan.x";
         for words in [vec!["NaN", "nan"], vec!["NaN", "nan", "np.nan"]] {
@@ -416,5 +451,24 @@ mod tests {
         let subtrees = gates.subtrees(&tree, &text).unwrap();
         assert_eq!(subtrees.len(), 1);
         assert_eq!(subtrees[0].0.utf8_text(text.as_bytes()).unwrap(), "np.NaN");
+    }
+
+    #[test]
+    fn a_captured_node_with_a_child_of_its_own_range_is_where_the_query_runs() {
+        let source = r#"((pass_statement) @lesson (#eq? @lesson "pass"))"#;
+        let query = Query::new(&super::super::parse::python(), source).unwrap();
+        let gates = Gates::new(&query, &patterns(source).unwrap()).unwrap();
+        let text = "def f():\n    pass\n";
+        let tree = super::super::parse::parse(text, None);
+        let subtrees = gates.subtrees(&tree, text).unwrap();
+        // Not the `pass` keyword inside the statement, where the pattern could not match: the
+        // statement, or a node of the same range above it.
+        assert_eq!(subtrees.len(), 1);
+        let root = subtrees[0].0;
+        assert_ne!(root.kind(), "pass");
+        assert!(
+            root.child(0)
+                .is_some_and(|child| child.kind() == "pass_statement")
+        );
     }
 }

@@ -37,7 +37,7 @@ fn import_query() -> &'static Query {
 /// much as matching all the lessons.
 pub fn imports(tree: &Tree, text: &str) -> Imports {
     let mut result = Imports::default();
-    let mut cursor = QueryCursor::new();
+    let mut cursor = super::parse::query_cursor();
     for (start, _) in text.match_indices("import") {
         let Some(keyword) = tree.root_node().descendant_for_byte_range(start, start + 6) else {
             continue;

@@ -34,9 +34,11 @@ pub fn restricted_span(
     Some(start..end.min(text_len))
 }
 
-/// Findings for the new text: `previous` (already mapped to current byte ranges, none
-/// overlapping a dirty range) are kept outside the re-queried span; inside it the matcher
-/// runs again. Falls back to a full pass when the span is most of the file.
+/// Findings for the new text: `previous` (already mapped to current byte ranges) are kept
+/// where nothing they depend on (their extent) is in the re-queried span; inside it the
+/// matcher runs again. The span grows to cover the extents of the findings it touches, so
+/// that each of them is found again if it still holds. Falls back to a full pass when the
+/// span is most of the file.
 pub fn rerun(
     matcher: &Matcher,
     tree: &Tree,
@@ -45,21 +47,38 @@ pub fn rerun(
     previous: Vec<Finding>,
     dirty: &[Range<usize>],
 ) -> Vec<Finding> {
-    let Some(span) = restricted_span(tree, text.len(), dirty) else {
+    let Some(mut span) = restricted_span(tree, text.len(), dirty) else {
         return previous; // Nothing changed.
     };
+    let overlaps = |extent: &Range<usize>, span: &Range<usize>| {
+        extent.start < span.end && span.start < extent.end
+            || extent.is_empty() && span.contains(&extent.start)
+    };
+    // Growing the span may make it touch more findings: grow until it touches no more.
+    loop {
+        let grown = previous
+            .iter()
+            .filter(|finding| overlaps(&finding.extent, &span))
+            .fold(span.clone(), |span, finding| {
+                span.start.min(finding.extent.start)..span.end.max(finding.extent.end)
+            });
+        if grown == span {
+            break;
+        }
+        span = grown;
+    }
     if span.len() as f64 > FULL_PASS_SHARE * text.len() as f64 {
         return matcher.run_with_imports(tree, text, None, imports);
     }
     let mut findings: Vec<Finding> = previous
         .into_iter()
-        .filter(|finding| finding.range.end <= span.start || finding.range.start >= span.end)
+        .filter(|finding| !overlaps(&finding.extent, &span))
         .collect();
     findings.extend(
         matcher
             .run_with_imports(tree, text, Some(span.clone()), imports)
             .into_iter()
-            .filter(|finding| finding.range.start >= span.start && finding.range.end <= span.end),
+            .filter(|finding| overlaps(&finding.extent, &span)),
     );
     super::findings::sort_findings(&mut findings);
     findings
@@ -128,6 +147,12 @@ mod tests {
                 );
                 let delta = shifted.start as isize - finding.range.start as isize;
                 finding.range = shifted;
+                finding.extent = crate::documents::shift_range(
+                    finding.extent.clone(),
+                    edit.start,
+                    edit.old_end,
+                    edit.delta(),
+                );
                 if let Some(fix) = &mut finding.fix {
                     fix.range = (fix.range.start as isize + delta) as usize
                         ..(fix.range.end as isize + delta) as usize;
@@ -157,6 +182,66 @@ mod tests {
                     .collect::<Vec<_>>()
             };
             assert_eq!(summary(&findings), summary(&full), "after edit {version}");
+        }
+    }
+
+    /// A pattern over sibling statements (`plt.show()` then `plt.savefig(...)`) puts its finding
+    /// on one statement and depends on the other: an edit of either adds or removes it.
+    #[test]
+    fn an_edit_next_to_a_finding_of_siblings_adds_or_removes_it() {
+        let (lessons, _) = crate::lessons::builtin_lessons();
+        let matcher = Matcher::new(lessons.into_iter().map(Arc::new));
+        let padding = "x = 1\n".repeat(40);
+        let text =
+            format!("import matplotlib.pyplot as plt\nplt.draw()\nplt.savefig('a.png')\n{padding}");
+        let mut document = Document::new(text, 1);
+        let mut findings = matcher.run(&document.tree, &document.text, None);
+        let savefig_after_show = |findings: &[Finding]| {
+            findings
+                .iter()
+                .filter(|f| f.lesson_id() == "matplotlib-savefig-after-show")
+                .count()
+        };
+        assert_eq!(savefig_after_show(&findings), 0);
+        for (version, (word, expected)) in [("show", 1), ("draw", 0)].into_iter().enumerate() {
+            let change = TextChange {
+                range: Some((
+                    TextPosition {
+                        line: 1,
+                        character: 4,
+                    },
+                    TextPosition {
+                        line: 1,
+                        character: 8,
+                    },
+                )),
+                text: word.to_string(),
+            };
+            let applied = document
+                .apply_changes(&[change], version as i32 + 2, PositionEncoding::Utf16)
+                .unwrap();
+            let edit = applied[0];
+            // As the session does: untouched findings keep their place (the edit is the same
+            // length, so no shift).
+            let kept: Vec<Finding> = findings
+                .into_iter()
+                .filter(|f| !(edit.start <= f.range.end && edit.old_end >= f.range.start))
+                .collect();
+            let imports = crate::analysis::imports::imports(&document.tree, &document.text);
+            findings = rerun(
+                &matcher,
+                &document.tree,
+                &document.text,
+                &imports,
+                kept,
+                &document.dirty,
+            );
+            document.dirty.clear();
+            assert_eq!(
+                savefig_after_show(&findings),
+                expected,
+                "after typing {word}"
+            );
         }
     }
 }

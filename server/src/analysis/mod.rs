@@ -11,6 +11,7 @@ pub mod incremental;
 pub mod matcher;
 pub mod parse;
 pub mod predicates;
+pub mod query_hazards;
 pub mod query_syntax;
 pub mod suppression;
 

@@ -1,10 +1,45 @@
 //! tree-sitter parsing of Python text, full or incremental.
 
-use tree_sitter::{InputEdit, Language, Parser, Point, Tree};
+use tree_sitter::{InputEdit, Language, Parser, Point, QueryCursor, Tree};
 
 /// The Python grammar every query in lore is written against.
 pub fn python() -> Language {
     tree_sitter_python::LANGUAGE.into()
+}
+
+/// Query matches start at most this many levels below the node a query runs on. tree-sitter
+/// 0.27 keeps a match's start depth in 16 bits: a match starting deeper than 65,535 levels
+/// corrupts its state and aborts the process (a file of 100,000 nested parentheses did so).
+/// Real code nests a few dozen levels.
+pub const MAX_MATCH_START_DEPTH: u32 = 30_000;
+
+/// A query cursor that every query over Python text runs with: safe on any tree.
+pub fn query_cursor() -> QueryCursor {
+    let mut cursor = QueryCursor::new();
+    cursor.set_max_start_depth(Some(MAX_MATCH_START_DEPTH));
+    cursor
+}
+
+/// How many levels deep `tree` goes (its root is level 1), walked without recursion.
+pub fn depth(tree: &Tree) -> usize {
+    let mut cursor = tree.walk();
+    let (mut level, mut deepest) = (1, 1);
+    loop {
+        if cursor.goto_first_child() {
+            level += 1;
+            deepest = deepest.max(level);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return deepest;
+            }
+            level -= 1;
+        }
+    }
 }
 
 /// Parses `text`, reusing `old_tree` (already `edit`ed to match `text`) when given.
@@ -70,6 +105,35 @@ pub fn input_edit(old_text: &str, start: usize, old_end: usize, new_text_piece: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depth_counts_levels_without_recursion() {
+        assert_eq!(depth(&parse("", None)), 1);
+        let shallow = depth(&parse("x = 1\n", None));
+        let nested = format!("x = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+        let deep = depth(&parse(&nested, None));
+        assert!(shallow < 6, "{shallow}");
+        assert!(deep > 100_000, "{deep}");
+    }
+
+    #[test]
+    fn queries_on_trees_deeper_than_sixteen_bits_neither_abort_nor_miss_shallow_matches() {
+        use tree_sitter::StreamingIterator;
+        let text = format!(
+            "x = {}1{}\ntry:\n    pass\nexcept:\n    pass\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let tree = parse(&text, None);
+        let query = tree_sitter::Query::new(&python(), "(except_clause) @e").unwrap();
+        let mut cursor = query_cursor();
+        let mut matches = cursor.matches(&query, tree.root_node(), text.as_bytes());
+        let mut found = 0;
+        while matches.next().is_some() {
+            found += 1;
+        }
+        assert_eq!(found, 1);
+    }
 
     #[test]
     fn incremental_parse_matches_full_parse() {

@@ -159,6 +159,12 @@ pub fn run(args: &CheckArgs, store: &Path) -> anyhow::Result<ExitCode> {
         })
         .collect();
     results.sort_by_key(|(index, _)| *index);
+    for problem in lessons.matcher.over_budget() {
+        warn(&format!(
+            "lore: lesson {} was skipped: {}",
+            problem.lesson_id, problem.message
+        ));
+    }
     // A file that cannot be checked is reported and the others are checked all the same, as a
     // linter does; the exit code says that something failed.
     let mut errors = 0;

@@ -37,11 +37,13 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
+        // Rebuilt on every change: memchr keeps it to milliseconds on a file of megabytes.
+        // A line ends at `\n`, `\r\n` or a lone `\r`, as the LSP specification says.
+        let bytes = text.as_bytes();
         line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
+            memchr::memchr2_iter(b'\n', b'\r', bytes)
+                .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+                .map(|i| i + 1),
         );
         LineIndex { line_starts }
     }
@@ -157,5 +159,23 @@ mod tests {
                 .is_err()
         );
         assert_eq!(index.line_range(text, 0), Some(0..6));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "a\rb\r\r\nc\n";
+        let index = LineIndex::new(text);
+        let pos = |line, character| TextPosition { line, character };
+        assert_eq!(index.line_count(), 5);
+        assert_eq!(
+            index.offset(text, pos(1, 0), PositionEncoding::Utf16),
+            Ok(2)
+        );
+        assert_eq!(
+            index.offset(text, pos(1, 9), PositionEncoding::Utf16),
+            Ok(3)
+        );
+        assert_eq!(index.line_range(text, 2), Some(4..4));
+        assert_eq!(index.position(text, 6, PositionEncoding::Utf16), pos(3, 0));
     }
 }

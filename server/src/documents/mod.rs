@@ -9,8 +9,18 @@ use tree_sitter::Tree;
 use crate::analysis::parse;
 pub use line_index::{LineIndex, PositionEncoding, PositionError, TextPosition};
 
-/// Files larger than this are kept in sync but not analyzed.
+/// Files larger than this are kept in sync but neither parsed nor analyzed (parsing tens of
+/// megabytes takes seconds, and the parse happens on the typing path).
 pub const MAX_ANALYZED_BYTES: usize = 8 * 1024 * 1024;
+
+/// The tree of `text`: reusing `old_tree` when given, and empty for a file too large to analyze.
+fn parse_within_limit(text: &str, old_tree: Option<&Tree>) -> Tree {
+    if text.len() > MAX_ANALYZED_BYTES {
+        parse::parse("", None)
+    } else {
+        parse::parse(text, old_tree)
+    }
+}
 
 /// One change from the client: a range in the negotiated encoding (or the whole text).
 #[derive(Debug, Clone)]
@@ -56,7 +66,7 @@ impl std::fmt::Debug for Document {
 
 impl Document {
     pub fn new(text: String, version: i32) -> Document {
-        let tree = parse::parse(&text, None);
+        let tree = parse_within_limit(&text, None);
         let line_index = LineIndex::new(&text);
         let dirty = std::iter::once(0..text.len()).collect();
         Document {
@@ -126,12 +136,14 @@ impl Document {
                 }
             }
         }
-        let new_tree = if full_replace {
-            parse::parse(&text, None)
-        } else {
-            parse::parse(&text, Some(&tree))
-        };
-        if !full_replace {
+        // An old tree of a text that was too large is empty: no base for an incremental parse.
+        let incremental = !full_replace && self.text.len() <= MAX_ANALYZED_BYTES;
+        let new_tree = parse_within_limit(&text, incremental.then_some(&tree));
+        if !full_replace && !incremental {
+            // Shrunk below the limit: all of it is new to analysis.
+            dirty = std::iter::once(0..text.len()).collect();
+        }
+        if incremental && text.len() <= MAX_ANALYZED_BYTES {
             // Where the parse itself changed (e.g. an opened string swallowing what follows).
             dirty.extend(
                 tree.changed_ranges(&new_tree)

@@ -8,12 +8,12 @@ use tower_lsp_server::ls_types::*;
 use crate::session::Session;
 
 #[tracing::instrument(skip_all)]
-pub fn diagnostic(
+pub async fn diagnostic(
     session: &Arc<Session>,
     params: DocumentDiagnosticParams,
 ) -> Result<DocumentDiagnosticReportResult> {
     let uri = params.text_document.uri.as_str();
-    let items = match session.analyze(uri, None) {
+    let items = match session.analyze(uri, None).await {
         Some((_, diagnostics)) => diagnostics,
         None => {
             tracing::warn!("returning no diagnostics because {uri} isn't open");

@@ -5,16 +5,16 @@ use std::sync::Arc;
 use tower_lsp_server::ls_types::*;
 
 use crate::convert;
-use crate::documents::TextChange;
+use crate::documents::{Document, TextChange};
 use crate::session::Session;
 
 #[tracing::instrument(skip_all)]
 pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let document = params.text_document;
     let uri = document.uri.as_str().to_string();
-    session
-        .state()
-        .open_document(uri.clone(), document.text, document.version);
+    // Parsed before taking the session's lock: other requests go on meanwhile.
+    let parsed = Document::new(document.text, document.version);
+    session.state().open_document(uri.clone(), parsed);
     session.schedule_analysis(uri);
 }
 

@@ -343,6 +343,7 @@ pub fn hint_findings(
         .into_iter()
         .map(|hint| Finding {
             lesson: hint.lesson,
+            extent: hint.range.clone(),
             range: hint.range,
             fix: None,
         })

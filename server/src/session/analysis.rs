@@ -22,6 +22,8 @@ pub struct TrackedFinding {
     pub finding: Finding,
     /// The finding's byte range in the current text.
     pub range_now: Range<usize>,
+    /// Its extent (all its match depends on) in the current text.
+    pub extent_now: Range<usize>,
     /// Whether an edit has touched it since it was found.
     pub touched: bool,
     /// Its full lines when it was found (the "before" of a hand-fixed trace).
@@ -49,6 +51,7 @@ impl DocumentFindings {
                 let mut finding = tracked.finding.clone();
                 let delta = tracked.range_now.start as isize - finding.range.start as isize;
                 finding.range = tracked.range_now.clone();
+                finding.extent = tracked.extent_now.clone();
                 if let Some(fix) = &mut finding.fix {
                     fix.range = (fix.range.start as isize + delta) as usize
                         ..(fix.range.end as isize + delta) as usize;
@@ -90,6 +93,12 @@ impl Session {
                 }
                 tracked.range_now =
                     crate::documents::shift_range(range, edit.start, edit.old_end, edit.delta());
+                tracked.extent_now = crate::documents::shift_range(
+                    tracked.extent_now.clone(),
+                    edit.start,
+                    edit.old_end,
+                    edit.delta(),
+                );
             }
         }
     }
@@ -108,10 +117,32 @@ impl Session {
             if debounce > 0 {
                 tokio::time::sleep(Duration::from_millis(debounce)).await;
             }
-            if let Some((version, diagnostics)) = session.analyze(&uri, Some(version)) {
+            {
+                let mut state = session.state();
+                let Some(open) = state.open.get_mut(&uri) else {
+                    return;
+                };
+                if open.document.version != version {
+                    return; // A newer edit has its own analysis scheduled.
+                }
+                if open.analysis_running {
+                    open.analysis_wanted = true;
+                    return;
+                }
+                open.analysis_running = true;
+            }
+            let analyzed = session.analyze(&uri, Some(version)).await;
+            let again = session.state().open.get_mut(&uri).is_some_and(|open| {
+                open.analysis_running = false;
+                std::mem::take(&mut open.analysis_wanted)
+            });
+            if let Some((version, diagnostics)) = analyzed {
                 session.publish(&uri, version, diagnostics).await;
                 session.flush_hand_fixes_later();
-                session.schedule_hints(uri);
+                session.schedule_hints(uri.clone());
+            }
+            if again {
+                session.schedule_analysis(uri);
             }
         });
     }
@@ -163,13 +194,59 @@ impl Session {
         })
     }
 
-    /// Analyzes `uri` now (if still at `expected_version`, when given) and returns the
-    /// diagnostics with the version they belong to.
-    pub fn analyze(
+    /// Analyzes `uri` (if still at `expected_version`, when given) on a blocking thread, never
+    /// on the async workers, and returns the diagnostics with the version they belong to.
+    /// Lessons the analysis found over budget are reported to the user once.
+    pub async fn analyze(
+        self: &Arc<Session>,
+        uri: &str,
+        expected_version: Option<i32>,
+    ) -> Option<(i32, Vec<lsp::Diagnostic>)> {
+        let session = self.clone();
+        let owned_uri = uri.to_string();
+        let analyzed =
+            tokio::task::spawn_blocking(move || session.analyze_now(&owned_uri, expected_version))
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::error!("analysis of {uri} failed: {error}");
+                    None
+                });
+        self.report_over_budget(uri).await;
+        analyzed
+    }
+
+    /// Tells the user, once per lesson, which lessons the matcher left out for exceeding
+    /// their budget.
+    async fn report_over_budget(&self, uri: &str) {
+        let new: Vec<String> = {
+            let mut state = self.state();
+            let over = state.lessons.matcher.over_budget();
+            over.into_iter()
+                .filter(|problem| state.reported_over_budget.insert(problem.lesson_id.clone()))
+                .map(|problem| {
+                    format!(
+                        "lore: lesson {} is skipped: {} (first seen on {uri})",
+                        problem.lesson_id, problem.message
+                    )
+                })
+                .collect()
+        };
+        for message in new {
+            self.client
+                .show_message(lsp::MessageType::WARNING, message)
+                .await;
+        }
+    }
+
+    /// Analyzes `uri` now, on this thread (if still at `expected_version`, when given).
+    fn analyze_now(
         &self,
         uri: &str,
         expected_version: Option<i32>,
     ) -> Option<(i32, Vec<lsp::Diagnostic>)> {
+        if let Some(version) = self.forget_too_large(uri, expected_version) {
+            return Some((version, Vec::new()));
+        }
         let AnalysisInput {
             document,
             lessons,
@@ -178,13 +255,7 @@ impl Session {
             hint_threshold,
         } = self.analysis_input(uri, expected_version)?;
         let file_imports = imports::imports(&document.tree, &document.text);
-        let mut findings = if document.is_too_large() {
-            tracing::warn!(
-                "{uri} is larger than {} bytes; not analyzed",
-                crate::documents::MAX_ANALYZED_BYTES
-            );
-            Vec::new()
-        } else {
+        let mut findings = {
             match previous {
                 // Only what changed is queried again, unless the imports (which decide which
                 // lessons apply anywhere in the file) changed too.
@@ -206,7 +277,7 @@ impl Session {
                 ),
             }
         };
-        if !document.is_too_large() {
+        {
             findings.extend(hints::hint_findings(
                 &document.tree,
                 &document.text,
@@ -244,6 +315,7 @@ impl Session {
                 let lines = convert::lines_of(&document, finding.range.clone());
                 TrackedFinding {
                     range_now: finding.range.clone(),
+                    extent_now: finding.extent.clone(),
                     touched: false,
                     before: document.text[lines].to_string(),
                     finding,
@@ -265,6 +337,27 @@ impl Session {
             Session::queue_hand_fixes(state, uri, fixes);
         }
         Some((document.version, diagnostics))
+    }
+
+    /// For a document too large to analyze (if still at `expected_version`, when given): drops
+    /// its findings (they vanished with the analysis, not by a fix: no hand-fix trace) without
+    /// copying its text, and answers its version.
+    fn forget_too_large(&self, uri: &str, expected_version: Option<i32>) -> Option<i32> {
+        let mut state = self.state();
+        let open = state.open.get_mut(uri)?;
+        if !open.document.is_too_large()
+            || expected_version.is_some_and(|expected| expected != open.document.version)
+        {
+            return None;
+        }
+        if open.findings.take().is_some() || open.document.version <= 1 {
+            tracing::warn!(
+                "{uri} is larger than {} bytes; not analyzed",
+                crate::documents::MAX_ANALYZED_BYTES
+            );
+        }
+        open.document.dirty.clear();
+        Some(open.document.version)
     }
 
     /// Re-analyzes every open document (after lessons or settings changed).

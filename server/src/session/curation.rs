@@ -67,8 +67,20 @@ impl Session {
             )
         };
         let store = store.ok_or("no store: nothing to curate")?;
+        // In the background, each stage waits for a pause in typing before it starts.
+        let typing: Option<TypingCheck> = (priority == Priority::Background).then(|| {
+            let weak = Arc::downgrade(self);
+            Arc::new(move || {
+                weak.upgrade().is_some_and(|session| {
+                    session
+                        .state()
+                        .last_edit
+                        .is_some_and(|edited| edited.elapsed() < TYPING_PAUSE)
+                })
+            }) as TypingCheck
+        });
         let (report, votes) =
-            curate_on_own_thread(store.into(), policy, embedder, priority).await?;
+            curate_on_own_thread(store.into(), policy, embedder, priority, typing).await?;
         if report.changed_lessons() {
             tracing::info!("curation: {} lesson changes", report.changes.len());
         }
@@ -166,15 +178,22 @@ enum Priority {
     Asked,
 }
 
+/// Whether someone is typing now (edits within [`TYPING_PAUSE`]).
+type TypingCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// The longest a background run waits between two stages for typing to pause.
+const MAX_STAGE_WAIT: Duration = Duration::from_secs(600);
+
 /// Runs a curation on the store at `path` on a thread of its own, with its own runtime, so the
 /// server's runtime stays free for the editor; in the background at the lowest CPU priority,
-/// so that on a two-core machine typing always comes first. Answers the report and the votes
-/// read afterwards.
+/// and (with `typing`) holding each stage back while someone types, so that on a two-core
+/// machine typing always comes first. Answers the report and the votes read afterwards.
 async fn curate_on_own_thread(
     path: std::path::PathBuf,
     policy: crate::learning::Policy,
     embedder: Option<Arc<dyn crate::embeddings::Embedder>>,
     priority: Priority,
+    typing: Option<TypingCheck>,
 ) -> Result<(CurateReport, crate::traces::Votes), String> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
@@ -193,6 +212,9 @@ async fn curate_on_own_thread(
                             let store = crate::store::Store::open(&path).await?;
                             let report =
                                 curate::run(&store, &policy, embedder.as_deref(), &|stage| {
+                                    if let Some(typing) = &typing {
+                                        wait_for_pause(typing.as_ref());
+                                    }
                                     tracing::debug!("curation: {stage}")
                                 })
                                 .await?;
@@ -220,5 +242,13 @@ fn lower_this_threads_priority() {
     let idle = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0;
     if !idle && unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) } != 0 {
         tracing::debug!("could not lower the curation thread's priority");
+    }
+}
+
+/// Blocks this (curation) thread while `typing` says someone types, up to [`MAX_STAGE_WAIT`].
+fn wait_for_pause(typing: &(dyn Fn() -> bool + Send + Sync)) {
+    let started = Instant::now();
+    while typing() && started.elapsed() < MAX_STAGE_WAIT {
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

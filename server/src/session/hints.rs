@@ -75,7 +75,7 @@ impl Session {
         if self.state().pull_diagnostics {
             // A pull client asks again and gets the hints from `analyze`.
             let _ = self.client.workspace_diagnostic_refresh().await;
-        } else if let Some((version, diagnostics)) = self.analyze(uri, Some(version)) {
+        } else if let Some((version, diagnostics)) = self.analyze(uri, Some(version)).await {
             self.publish(uri, version, diagnostics).await;
         }
         if remaining.is_some_and(|left| left > 0) {

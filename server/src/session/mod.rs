@@ -37,6 +37,11 @@ pub struct OpenDocument {
     /// The latest analysis, kept in step with later edits (`None` before the first).
     pub findings: Option<DocumentFindings>,
     pub hints: DocumentHints,
+    /// Whether an analysis of this document is running: one at a time, so that edits faster
+    /// than the analysis of a large file do not pile passes up on the CPU.
+    pub analysis_running: bool,
+    /// Whether an edit came while it ran (the next pass starts when it ends).
+    pub analysis_wanted: bool,
 }
 
 impl OpenDocument {
@@ -45,6 +50,8 @@ impl OpenDocument {
             document,
             findings: None,
             hints: DocumentHints::default(),
+            analysis_running: false,
+            analysis_wanted: false,
         }
     }
 }
@@ -80,6 +87,8 @@ pub struct State {
     pub known_traces: std::collections::HashSet<String>,
     /// When the person last edited: background curation waits for a pause in typing.
     pub last_edit: Option<std::time::Instant>,
+    /// Lessons already reported to the user as over their query budget.
+    reported_over_budget: std::collections::HashSet<String>,
     /// What retrieval plans with; read with the store, in the background.
     pub catalog: Arc<crate::retrieval::catalog::Catalog>,
     /// The embedded examples of lessons without a trigger (built on first use).
@@ -107,9 +116,8 @@ impl State {
     }
 
     /// Opens (or reopens, forgetting what was known of the old text) a document.
-    pub fn open_document(&mut self, uri: String, text: String, version: i32) {
-        self.open
-            .insert(uri, OpenDocument::new(Document::new(text, version)));
+    pub fn open_document(&mut self, uri: String, document: Document) {
+        self.open.insert(uri, OpenDocument::new(document));
     }
 }
 
@@ -144,6 +152,7 @@ impl Session {
             versions: Default::default(),
             known_traces: Default::default(),
             last_edit: None,
+            reported_over_budget: Default::default(),
             catalog: Arc::default(),
             hint_model: None,
             workspace_root: None,

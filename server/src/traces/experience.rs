@@ -171,7 +171,8 @@ impl Experience {
         }
         // Each part is scrubbed on its own (a rule for `NAME=value` lines must see its line
         // start); sealing scrubs every field again.
-        let problem = scrub_secrets(self.problem.trim());
+        // The problem cannot hold the separator itself, so the first one splits the note.
+        let problem = scrub_secrets(self.problem.trim()).replace(WHAT_FAILED, WHAT_FAILED_QUOTED);
         trace.note = if self.what_failed.trim().is_empty() {
             problem
         } else {
@@ -225,17 +226,25 @@ pub fn is_lesson_id(id: &str) -> bool {
 /// Where a report's note moves from the problem to what failed.
 const WHAT_FAILED: &str = "\nWhat failed: ";
 
+/// The separator as a problem's own text keeps it (lower case), so it splits nothing.
+const WHAT_FAILED_QUOTED: &str = "\nwhat failed: ";
+
 /// A report's note as (the problem, what failed if it was said).
 pub fn split_note(note: &str) -> (&str, Option<&str>) {
-    match note.rsplit_once(WHAT_FAILED) {
+    match note.split_once(WHAT_FAILED) {
         Some((problem, failed)) => (problem, Some(failed)),
         None => (note, None),
     }
 }
 
-/// `time_ms` as RFC 3339 in UTC, to the millisecond.
+/// The last millisecond RFC 3339 can write: 9999-12-31T23:59:59.999Z.
+const LATEST_TIME_MS: i64 = 253_402_300_799_999;
+
+/// `time_ms` as RFC 3339 in UTC, to the millisecond (clamped to 1970..=9999, which imports
+/// accept).
 pub fn format_time(time_ms: i64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(time_ms.max(0) as u64);
+    let ms = time_ms.clamp(0, LATEST_TIME_MS) as u64;
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
     humantime::format_rfc3339_millis(time).to_string()
 }
 
@@ -243,7 +252,11 @@ pub fn format_time(time_ms: i64) -> String {
 pub fn parse_time(text: &str) -> Result<i64, String> {
     let invalid = || format!("`{text}` is not an RFC 3339 time (e.g. 2026-03-01T12:00:00Z)");
     let text = text.trim();
-    let (local, offset_minutes) = match text.len().checked_sub(6).map(|at| text.split_at(at)) {
+    let offset_at = text
+        .len()
+        .checked_sub(6)
+        .filter(|&at| text.is_char_boundary(at));
+    let (local, offset_minutes) = match offset_at.map(|at| text.split_at(at)) {
         Some((local, offset))
             if (offset.starts_with('+') || offset.starts_with('-'))
                 && offset.as_bytes()[3] == b':' =>
@@ -260,7 +273,13 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| invalid())?
         .as_millis() as i64;
-    Ok(ms - offset_minutes * 60_000)
+    let ms = ms - offset_minutes * 60_000;
+    if !(0..=LATEST_TIME_MS).contains(&ms) {
+        return Err(format!(
+            "`{text}` is outside the times lore keeps (1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)"
+        ));
+    }
+    Ok(ms)
 }
 
 /// Reads an import file of JSON lines: the good lines, and `line N: why` for each bad line.
@@ -368,6 +387,42 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00:01-01:00"), Ok(3_601_000));
         assert!(parse_time("2026-13-01T00:00:00Z").is_err());
         assert_eq!(format_time(1250), "1970-01-01T00:00:01.250Z");
+    }
+
+    #[test]
+    fn times_that_export_could_not_write_back_are_refused_not_panicked_on() {
+        // Six bytes before the end fall inside a character: no offset there, and no panic.
+        assert!(parse_time("😀aaé").is_err());
+        // Past 9999 or before 1970 once the offset applies: export could not write it back.
+        assert!(parse_time("9999-12-31T23:59:59-01:00").is_err());
+        assert!(parse_time("1970-01-01T00:00:00+01:00").is_err());
+        assert_eq!(
+            format_time(i64::MAX),
+            "9999-12-31T23:59:59.999Z",
+            "a time from elsewhere is clamped, not a panic"
+        );
+    }
+
+    #[test]
+    fn a_separator_inside_the_texts_does_not_move_the_split() {
+        for (problem, what_failed) in [
+            ("p", "a\nWhat failed:  b"),
+            ("", "a\nWhat failed: b"),
+            ("a\nWhat failed: b", "c"),
+        ] {
+            let report = Experience {
+                outcome: Some("hand-fixed".into()),
+                problem: problem.into(),
+                what_failed: what_failed.into(),
+                fix: "f".into(),
+                ..Experience::default()
+            };
+            let trace = report.into_trace(&salt(), "alice");
+            let exported = Experience::of_trace(&trace);
+            let again = exported.clone().into_trace(&salt(), "bob");
+            assert_eq!(again, trace, "{problem:?} / {what_failed:?}");
+            assert_eq!(exported.what_failed, what_failed.trim());
+        }
     }
 
     #[test]

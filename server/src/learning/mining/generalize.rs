@@ -15,6 +15,7 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 use super::change::sites;
 use super::syntax::{self, is_builtin, is_module_name, text};
 use crate::analysis::fix::render;
+use crate::analysis::query_hazards;
 
 /// A generated trigger query and its fix template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +98,9 @@ fn candidate(
 
 /// The fixes `query` + `template` propose in `code`, one per flagged node.
 pub fn fixes(query: &str, template: &str, code: &str) -> Result<Vec<Fix>, String> {
+    if let Some(hazard) = query_hazards::hazard(query) {
+        return Err(hazard.to_string());
+    }
     let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
     let query = Query::new(&language, query).map_err(|e| e.to_string())?;
     let mut parser = syntax::python_parser().ok_or("python grammar unavailable")?;
@@ -133,6 +137,9 @@ pub fn fixes(query: &str, template: &str, code: &str) -> Result<Vec<Fix>, String
 
 /// Number of matches of `query` in `code` (0 when the query does not compile).
 pub fn match_count(query: &str, code: &str) -> usize {
+    if query_hazards::hazard(query).is_some() {
+        return 0;
+    }
     let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
     let (Ok(query), Some(mut parser)) = (Query::new(&language, query), syntax::python_parser())
     else {

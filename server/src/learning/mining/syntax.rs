@@ -12,9 +12,15 @@ pub fn python_parser() -> Option<Parser> {
     Some(parser)
 }
 
-/// Parses `code` with `parser`.
+/// Nothing deeper is mined: a real fix nests a few dozen levels, and the generaliser
+/// recurses along the trees.
+const MAX_MINED_DEPTH: usize = 500;
+
+/// Parses `code` with `parser` (`None` for code nested deeper than anyone's fix).
 pub fn parse(parser: &mut Parser, code: &str) -> Option<Tree> {
-    parser.parse(code, None)
+    parser
+        .parse(code, None)
+        .filter(|tree| crate::analysis::parse::depth(tree) <= MAX_MINED_DEPTH)
 }
 
 /// Text of `node` in `src` (empty on invalid UTF-8 boundaries).
