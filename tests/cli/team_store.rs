@@ -190,3 +190,69 @@ fn a_folder_that_is_not_a_store_is_refused_and_left_alone() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// A store embedded with another model (here the fake one) is reported by `lore doctor`, and
+/// `lore reembed` embeds it again with the real model: nothing lost, and search by meaning
+/// works on it.
+#[test]
+fn reembed_moves_a_store_to_this_lores_model() {
+    use lore::embeddings::FakeEmbedder;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let lessons = runtime.block_on(async {
+        let opened = lore::store::Store::open(&store).await.unwrap();
+        let fake = FakeEmbedder::default();
+        opened.check_embedder(&fake).await.unwrap();
+        let (lessons, _) = lore::lessons::builtin_lessons();
+        opened.sync_lessons(&lessons, Some(&fake)).await.unwrap();
+        let (reports, problems) = lore::traces::experience::parse_lines(&reports("dev", 3));
+        assert!(problems.is_empty(), "{problems:?}");
+        for report in reports {
+            let trace = report.into_trace(&lore::traces::Salt::new("team"), "dev");
+            opened.record_trace(&trace, Some(&fake)).await.unwrap();
+        }
+        lessons.len()
+    });
+    let doctor = lore(&["doctor"], &store);
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("NOT this lore's") && said.contains("lore reembed"),
+        "{said}"
+    );
+
+    let output = stdout_of(&lore(&["reembed"], &store));
+    assert!(
+        output.contains(&format!("{lessons} lessons, 3 traces")),
+        "{output}"
+    );
+    let doctor = lore(&["doctor"], &store);
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        doctor.status.success() && !said.contains("NOT this lore's"),
+        "{said}"
+    );
+    assert!(said.contains("traces: 3 "), "{said}");
+    let again = stdout_of(&lore(&["reembed"], &store));
+    assert!(again.contains("nothing to do"), "{again}");
+    let found = stdout_of(&lore(
+        &[
+            "search",
+            "an except clause without an exception type",
+            "--json",
+            "--limit",
+            "3",
+        ],
+        &store,
+    ));
+    let items: serde_json::Value = serde_json::from_str(&found).unwrap();
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["id"] == "python-bare-except"),
+        "{items:#}"
+    );
+}

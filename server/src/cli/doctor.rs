@@ -50,9 +50,11 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     let started = Instant::now();
+    let mut model_label = None;
     match ModelEmbedder::load(&settings) {
         Ok(model) => {
             let loaded = started.elapsed();
+            model_label = Some(format!("{}/{}", model.model_name(), model.dimension()));
             let embedded = model.embed(&[
                 "sort a DataFrame stably".to_string(),
                 "use kind='mergesort' for a stable sort".to_string(),
@@ -79,8 +81,11 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
 
     say(&format!("store: {}", store.display()));
     if !crate::store::Location::is_missing_directory(store) {
-        match current_thread_runtime().block_on(store_report(store)) {
-            Ok(lines) => lines.iter().for_each(|line| say(&format!("  {line}"))),
+        match current_thread_runtime().block_on(store_report(store, model_label.as_deref())) {
+            Ok((lines, model_matches)) => {
+                lines.iter().for_each(|line| say(&format!("  {line}")));
+                healthy &= model_matches;
+            }
             Err(error) => {
                 healthy = false;
                 say(&format!("  cannot open: {error:#}"));
@@ -99,10 +104,24 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// What `lore doctor` says of the store: where and what it is, its schema, each table's
-/// version and rows, and whether this process can write to it.
-async fn store_report(store: &Path) -> anyhow::Result<Vec<String>> {
+/// What `lore doctor` says of the store: where and what it is, its schema and embedding model,
+/// each table's version and rows, and whether this process can write to it; and whether its
+/// model is `model` (this lore's, when it loads).
+async fn store_report(store: &Path, model: Option<&str>) -> anyhow::Result<(Vec<String>, bool)> {
     let opened = crate::store::Store::open(store).await?;
+    let recorded = opened.embedding_model().await?;
+    let model_matches = match (recorded.as_deref(), model) {
+        (Some(recorded), Some(model)) => recorded == model,
+        _ => true,
+    };
+    let model_line = match (recorded.as_deref(), model) {
+        (None, _) => "embedding model: none recorded yet".to_string(),
+        (Some(recorded), Some(model)) if recorded != model => format!(
+            "embedding model: {recorded}, NOT this lore's {model}: vectors are not used until \
+             `lore reembed` embeds the store again"
+        ),
+        (Some(recorded), _) => format!("embedding model: {recorded}"),
+    };
     let versions = opened.versions().await?;
     let schema = opened
         .schema_version()
@@ -111,17 +130,19 @@ async fn store_report(store: &Path) -> anyhow::Result<Vec<String>> {
     let lessons = opened.lessons().await?.len();
     let traces = opened.count_traces().await?;
     let docs = opened.count_docs().await?;
-    Ok(vec![
+    let lines = vec![
         format!("kind: {}", opened.location().kind()),
         format!(
             "schema: {schema} (this lore writes {})",
             crate::store::SCHEMA_VERSION
         ),
+        model_line,
         format!("lessons: {lessons} (table version {})", versions.lessons),
         format!("traces: {traces} (table version {})", versions.traces),
         format!("docs: {docs} chunks (table version {})", versions.docs),
         format!("writable: {}", writable(&opened).await),
-    ])
+    ];
+    Ok((lines, model_matches))
 }
 
 /// Whether this process can write to the store, and why not.

@@ -1,5 +1,5 @@
-//! The command line: `lore serve | check | lessons | traces | curate | doctor | index-docs |
-//! eval | mcp | context | search`, one engine behind all.
+//! The command line: `lore serve | check | lessons | traces | curate | doctor | reembed |
+//! index-docs | eval | mcp | context | search`, one engine behind all.
 //!
 //! Every subcommand returns `anyhow::Result<ExitCode>`: `Ok` with its exit code (0, or 1 when it
 //! found something to report), or an error with its context, which [`run`] reports once.
@@ -12,6 +12,7 @@ mod doctor;
 mod eval;
 mod index_docs;
 mod lessons;
+mod reembed;
 mod review;
 mod search;
 mod traces;
@@ -57,6 +58,9 @@ pub enum Command {
     Curate(curate::CurateArgs),
     /// Say what lore finds on this machine (store, model, ONNX Runtime) and what to do.
     Doctor,
+    /// Embed every lesson, trace and doc of the store again with this lore's model (after a
+    /// model change; stop the other lore processes on the store first).
+    Reembed(reembed::ReembedArgs),
     /// Build the documentation knowledge base from installed Python libraries.
     IndexDocs(index_docs::IndexDocsArgs),
     /// Measure retrieval quality.
@@ -114,6 +118,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Traces(command) => traces::run(command, &store),
         Command::Curate(args) => curate::run(&args, &store),
         Command::Doctor => doctor::run(&store),
+        Command::Reembed(args) => reembed::run(&args, &store),
         Command::IndexDocs(args) => index_docs::run(&args, &store),
         Command::Search(args) => search::run(&args, &store),
         Command::Context(args) => context::run(&args, &store),

@@ -141,9 +141,10 @@ pub enum SchemaError {
     NotAStore { location: String, examples: String },
     #[error(
         "the store at {location} was embedded with {recorded}, and this lore embeds with \
-         {current}: the two cannot be compared. Use the model the store was made with \
-         (LORE_MODEL_DIR / LORE_MODEL), or another store; until then lore serves its lessons \
-         without embeddings"
+         {current}: the two cannot be compared. Run `lore reembed` to embed the store again \
+         with this model (stop the other lore processes on it first), or use the model it was \
+         made with (LORE_MODEL_DIR / LORE_MODEL); until then lore serves its lessons without \
+         embeddings"
     )]
     ModelChanged {
         location: String,

@@ -366,6 +366,24 @@ fn versions(batches: &[RecordBatch]) -> Result<HashMap<String, (u32, String)>, S
     Ok(versions)
 }
 
+/// The texts embedded for the rows of `batch`, row for row (a row that does not parse: its
+/// title and message).
+pub(super) fn embedding_texts(batch: &RecordBatch) -> Result<Vec<String>, StoreError> {
+    let json = column::<StringArray>(batch, "lesson_json")?;
+    let (titles, messages) = (
+        column::<StringArray>(batch, "title")?,
+        column::<StringArray>(batch, "message")?,
+    );
+    Ok((0..batch.num_rows())
+        .map(
+            |row| match serde_json::from_str::<Lesson>(json.value(row)) {
+                Ok(lesson) => lesson.embedding_text(),
+                Err(_) => format!("{}\n{}", titles.value(row), messages.value(row)),
+            },
+        )
+        .collect())
+}
+
 /// The highest version of each lesson, by id; rows that do not parse are skipped with a warning.
 fn lessons_from_batches(batches: &[RecordBatch]) -> Result<Vec<Lesson>, StoreError> {
     let mut by_id: HashMap<String, Lesson> = HashMap::new();

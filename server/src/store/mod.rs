@@ -15,6 +15,7 @@ mod lessons;
 mod location;
 mod meta;
 mod reader;
+mod reembed;
 mod retry;
 mod rows;
 mod schema;
@@ -36,6 +37,7 @@ pub use in_memory::InMemoryStore;
 pub use lessons::SyncReport;
 pub use location::{Location, LocationError};
 pub use reader::StoreReader;
+pub use reembed::ReembedReport;
 pub use schema::SCHEMA_VERSION;
 
 pub const LESSONS_TABLE: &str = "lessons";

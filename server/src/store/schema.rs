@@ -233,7 +233,7 @@ impl Store {
         &self,
         embedder: &dyn crate::embeddings::Embedder,
     ) -> Result<(), StoreError> {
-        let current = format!("{}/{}", embedder.model_name(), embedder.dimension());
+        let current = model_label(embedder);
         let recorded = self.meta_value_or_insert(MODEL_KEY, &current).await?;
         if recorded == current {
             Ok(())
@@ -245,6 +245,28 @@ impl Store {
             }
             .into())
         }
+    }
+
+    /// The embedding model the store records (`name/dimension`), if any.
+    pub async fn embedding_model(&self) -> Result<Option<String>, StoreError> {
+        match self.existing_table(META_TABLE).await? {
+            Some(meta) => meta_value_in(&meta, MODEL_KEY).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Records `value` as the store's embedding model, whatever it was.
+    pub(super) async fn set_embedding_model(&self, value: &str) -> Result<(), StoreError> {
+        let meta = self.table(META_TABLE, meta_schema()).await?;
+        merge_rows(
+            &meta,
+            "key",
+            &meta_batch(MODEL_KEY, value)?,
+            OnMatch::Replace,
+        )
+        .await
+        .map(drop)
+        .map_err(StoreError::write("failed to write the store's settings"))
     }
 
     /// Sets `key` to `value` unless it is set already (by this process or another), and
@@ -264,6 +286,11 @@ impl Store {
             .await?
             .unwrap_or_else(|| value.to_string()))
     }
+}
+
+/// How the store names an embedder's model: `name/dimension`.
+pub(super) fn model_label(embedder: &dyn crate::embeddings::Embedder) -> String {
+    format!("{}/{}", embedder.model_name(), embedder.dimension())
 }
 
 async fn read_version(meta: &lancedb::Table) -> Result<Option<u32>, StoreError> {

@@ -361,33 +361,53 @@ fn batch(
     })
 }
 
-/// The traces of `batches`; a row with an unknown outcome is skipped with a warning.
 fn traces_from_batches(batches: &[RecordBatch]) -> Result<Vec<Trace>, StoreError> {
     let mut traces = Vec::new();
     for batch in batches {
-        let text = |name: &str| column::<StringArray>(batch, name);
-        let (ids, outcomes, lesson_ids, files) = (
-            text("id")?,
-            text("outcome")?,
-            text("lesson_id")?,
-            text("file")?,
-        );
-        let (befores, afters, libraries) = (text("before")?, text("after")?, text("libraries")?);
-        let (contributors, workspaces, notes) =
-            (text("contributor")?, text("workspace")?, text("note")?);
-        let contexts = batch
-            .column_by_name("context")
-            .and_then(|column| column.as_any().downcast_ref::<StringArray>());
-        let times = column::<Int64Array>(batch, "time_ms")?;
-        for row in 0..batch.num_rows() {
+        traces.extend(trace_rows(batch)?.into_iter().flatten());
+    }
+    Ok(traces)
+}
+
+/// The texts embedded for the rows of `batch`, row for row (a row that does not read as a
+/// trace: its note).
+pub(super) fn embedding_texts(batch: &RecordBatch) -> Result<Vec<String>, StoreError> {
+    let notes = column::<StringArray>(batch, "note")?;
+    Ok(trace_rows(batch)?
+        .into_iter()
+        .enumerate()
+        .map(|(row, trace)| {
+            trace.map_or_else(|| notes.value(row).to_string(), |t| t.embedding_text())
+        })
+        .collect())
+}
+
+/// The trace of each row of `batch`, row for row; `None` for a row with an unknown outcome.
+fn trace_rows(batch: &RecordBatch) -> Result<Vec<Option<Trace>>, StoreError> {
+    let text = |name: &str| column::<StringArray>(batch, name);
+    let (ids, outcomes, lesson_ids, files) = (
+        text("id")?,
+        text("outcome")?,
+        text("lesson_id")?,
+        text("file")?,
+    );
+    let (befores, afters, libraries) = (text("before")?, text("after")?, text("libraries")?);
+    let (contributors, workspaces, notes) =
+        (text("contributor")?, text("workspace")?, text("note")?);
+    let contexts = batch
+        .column_by_name("context")
+        .and_then(|column| column.as_any().downcast_ref::<StringArray>());
+    let times = column::<Int64Array>(batch, "time_ms")?;
+    Ok((0..batch.num_rows())
+        .map(|row| {
             let Some(outcome) = Outcome::parse(outcomes.value(row)) else {
                 tracing::warn!(
                     "skipping a trace with unknown outcome `{}`",
                     outcomes.value(row)
                 );
-                continue;
+                return None;
             };
-            traces.push(Trace {
+            Some(Trace {
                 id: ids.value(row).to_string(),
                 time_ms: times.value(row),
                 outcome,
@@ -407,8 +427,7 @@ fn traces_from_batches(batches: &[RecordBatch]) -> Result<Vec<Trace>, StoreError
                 context: contexts
                     .map(|column| column.value(row).to_string())
                     .unwrap_or_default(),
-            });
-        }
-    }
-    Ok(traces)
+            })
+        })
+        .collect())
 }

@@ -75,6 +75,20 @@ pub fn folder_for(store: &str) -> PathBuf {
     root.join(name)
 }
 
+/// How many running processes (of this user, on this machine) hold a journal in `folder`:
+/// the lore processes using its store.
+pub fn live_processes(folder: &Path) -> usize {
+    let Ok(listing) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    listing
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+        .filter(|path| File::open(path).is_ok_and(|file| lock(&file, false).is_err()))
+        .count()
+}
+
 impl Journal {
     /// Creates this process's journal file in `folder` and locks it.
     pub fn open(folder: &Path) -> Result<Journal, JournalError> {
@@ -348,5 +362,16 @@ mod tests {
     fn each_store_has_its_own_folder() {
         assert_ne!(folder_for("/a/store"), folder_for("/b/store"));
         assert_eq!(folder_for("/a/store"), folder_for("/a/store"));
+    }
+
+    #[test]
+    fn live_processes_are_the_journals_still_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(live_processes(dir.path()), 0);
+        let journal = Journal::open(dir.path()).unwrap();
+        assert_eq!(live_processes(dir.path()), 1);
+        drop(journal);
+        // Its file stays (it may hold traces), but nobody holds it.
+        assert_eq!(live_processes(dir.path()), 0);
     }
 }
