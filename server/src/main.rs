@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let cli = lore::cli::Cli::parse();
     let long_running = matches!(
         cli.command,
-        lore::cli::Command::Serve(_) | lore::cli::Command::Mcp
+        lore::cli::Command::Serve(_) | lore::cli::Command::Mcp(_)
     );
     // Only the servers live long enough to grow; `lore check` parses on every core at once and
     // two shared arenas would make its threads queue for the allocator.

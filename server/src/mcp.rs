@@ -82,6 +82,8 @@ pub struct ExperienceArgs {
 pub struct LoreMcp {
     store: Store,
     embedder: Arc<dyn Embedder>,
+    /// Serves the memory and records nothing (`lore mcp --read-only`).
+    read_only: bool,
     served: Arc<tokio::sync::Mutex<Served>>,
     tool_router: ToolRouter<LoreMcp>,
 }
@@ -129,6 +131,7 @@ impl LoreMcp {
         embedder: Arc<dyn Embedder>,
         lessons: Vec<Lesson>,
         versions: Versions,
+        read_only: bool,
     ) -> LoreMcp {
         let served = Served {
             versions,
@@ -138,6 +141,7 @@ impl LoreMcp {
         LoreMcp {
             store,
             embedder,
+            read_only,
             served: Arc::new(tokio::sync::Mutex::new(served)),
             tool_router: Self::tool_router(),
         }
@@ -308,6 +312,12 @@ impl LoreMcp {
         &self,
         Parameters(args): Parameters<ExperienceArgs>,
     ) -> Result<CallToolResult, McpError> {
+        if self.read_only {
+            return tool_error(
+                "this lore server is read-only (`lore mcp --read-only`): it serves the team's \
+                 memory and records nothing; tell the user what you learned instead",
+            );
+        }
         for (field, value) in [
             ("attempt", &args.attempt),
             ("what_failed", &args.what_failed),
@@ -414,11 +424,18 @@ impl ServerHandler for LoreMcp {
 
 /// Serves MCP over stdio until the client closes it. The caller loads the `embedder` (the
 /// command line loads the local model), so this module depends on nothing above it.
+/// With `read_only`, nothing is written to the store (not even the built-in lessons' sync):
+/// an agent can be given a store it may read but not write.
 pub async fn serve(
     store_path: &std::path::Path,
     embedder: Arc<dyn Embedder>,
+    read_only: bool,
 ) -> anyhow::Result<()> {
-    let memory = crate::memory::load(store_path, &[], Some(embedder.as_ref())).await;
+    let memory = if read_only {
+        crate::memory::load_read_only(store_path, &[], Some(embedder.as_ref())).await
+    } else {
+        crate::memory::load(store_path, &[], Some(embedder.as_ref())).await
+    };
     if memory.embedder_refused {
         anyhow::bail!("{}", memory.problems.last().cloned().unwrap_or_default());
     }
@@ -433,7 +450,7 @@ pub async fn serve(
     })?;
     // Versions read after the load: whatever is written from now on is served on the next call.
     let versions = store.versions().await.unwrap_or_default();
-    let server = LoreMcp::new(store, embedder, memory.lessons, versions)
+    let server = LoreMcp::new(store, embedder, memory.lessons, versions, read_only)
         .serve(rmcp::transport::stdio())
         .await?;
     server.waiting().await?;

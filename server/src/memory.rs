@@ -113,6 +113,66 @@ pub async fn load(store_path: &Path, packs: &[String], embedder: Option<&dyn Emb
     memory
 }
 
+/// The memory at `store_path` as a reader that writes nothing sees it: the packs' lessons,
+/// overridden by the store's (higher versions, curated and imported ones); the store must
+/// exist, and an embedder is refused when the store records another model.
+pub async fn load_read_only(
+    store_path: &Path,
+    packs: &[String],
+    embedder: Option<&dyn Embedder>,
+) -> Memory {
+    let (pack, pack_problems) = pack_lessons(packs);
+    let mut memory = Memory {
+        problems: pack_problems.iter().map(ToString::to_string).collect(),
+        lessons: pack.clone(),
+        ..Memory::default()
+    };
+    if crate::store::Location::is_missing_directory(store_path) {
+        memory.problems.push(format!(
+            "no store at {}: a read-only reader does not create one",
+            store_path.display()
+        ));
+        return memory;
+    }
+    let store = match Store::open(store_path).await {
+        Ok(store) => store,
+        Err(error) => {
+            memory.problems.push(format!(
+                "{:#}; using the lesson packs",
+                anyhow::Error::from(error)
+            ));
+            return memory;
+        }
+    };
+    if let Some(embedder) = embedder {
+        let current = format!("{}/{}", embedder.model_name(), embedder.dimension());
+        match store.embedding_model().await {
+            Ok(Some(recorded)) if recorded != current => {
+                memory.problems.push(format!(
+                    "the store at {} was embedded with {recorded}, and this lore embeds with \
+                     {current}: run `lore reembed` on it",
+                    store.path()
+                ));
+                memory.embedder_refused = true;
+            }
+            Ok(_) => {}
+            Err(error) => memory
+                .problems
+                .push(format!("{:#}", anyhow::Error::from(error))),
+        }
+    }
+    match store.lessons().await {
+        Ok(stored) => memory.lessons = overlay_stored(pack, stored),
+        Err(error) => memory.problems.push(format!(
+            "failed to read lessons from {}: {:#}",
+            store.path(),
+            anyhow::Error::from(error)
+        )),
+    }
+    memory.store = Some(store);
+    memory
+}
+
 /// The lessons the CLI works with: the built-in packs, overridden by the store's lessons
 /// (higher versions, imported and curated ones) when a store exists at `store_path`.
 pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {

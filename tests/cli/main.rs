@@ -647,6 +647,45 @@ fn mcp_server_answers_a_real_mcp_client() {
     );
 }
 
+/// `lore mcp --read-only` serves the same memory and writes nothing: `record_experience` is
+/// refused with why, and no table of the store gets a new version.
+#[test]
+fn a_read_only_mcp_server_serves_the_memory_and_writes_nothing() {
+    let (store, _site) = indexed_tinyframe();
+    let versions = || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let opened = lore::store::Store::open(store.path()).await.unwrap();
+            opened.versions().await.unwrap()
+        })
+    };
+    let before = versions();
+    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp/client.py");
+    let output = Command::new(mcp_python())
+        .arg(client)
+        .arg(env!("CARGO_BIN_EXE_lore"))
+        .arg(store.path())
+        .arg("--read-only")
+        .output()
+        .expect("the MCP client runs (server/scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        result["search"][0]["title"], "tinyframe.Frame.sort_values",
+        "{result:#}"
+    );
+    assert_eq!(result["recorded_is_error"], true, "{result:#}");
+    assert!(
+        result["recorded"].as_str().unwrap().contains("read-only"),
+        "{result:#}"
+    );
+    assert!(result["resources"].as_u64().unwrap() >= 50);
+    assert_eq!(versions(), before, "the store was written to");
+}
+
 fn stdout_of(output: &std::process::Output) -> String {
     assert!(
         output.status.success(),

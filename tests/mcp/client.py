@@ -1,6 +1,6 @@
 """A real MCP client (the official Python SDK) driving `lore mcp` over stdio.
 
-Usage: python client.py LORE_BIN STORE_DIR
+Usage: python client.py LORE_BIN STORE_DIR [SERVER_ARG...]
 Prints one JSON object with what each call returned; exits non-zero on any failure.
 """
 import asyncio
@@ -19,8 +19,8 @@ def field(value, *names):
     raise AttributeError(f"{type(value).__name__} has none of {names}")
 
 
-async def main(lore: str, store: str) -> dict:
-    params = StdioServerParameters(command=lore, args=["mcp", "--store", store])
+async def main(lore: str, store: str, extra: list) -> dict:
+    params = StdioServerParameters(command=lore, args=["mcp", "--store", store, *extra])
     out = {}
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
@@ -54,6 +54,7 @@ async def main(lore: str, store: str) -> dict:
                 },
             )
             out["recorded"] = recorded.content[0].text
+            out["recorded_is_error"] = bool(field(recorded, "is_error", "isError"))
             resources = await session.list_resources()
             out["resources"] = len(resources.resources)
             lesson = await session.read_resource("lore://lessons/python-bare-except")
@@ -62,4 +63,4 @@ async def main(lore: str, store: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2]))))
+    print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))))

@@ -67,7 +67,7 @@ pub enum Command {
     #[command(subcommand)]
     Eval(eval::EvalCommand),
     /// Serve the memory to agents over MCP (stdio).
-    Mcp,
+    Mcp(McpArgs),
     /// Context from the memory for a place in a file (what `lore/context` gives editors).
     Context(context::ContextArgs),
     /// Search the memory: lessons and documentation.
@@ -79,6 +79,14 @@ pub struct ServeArgs {
     /// Which embedder to use for the store: the local model, a deterministic fake (tests), or none.
     #[arg(long, value_enum, default_value_t = EmbedderChoice::Model)]
     pub embedder: EmbedderChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Serve the memory and write nothing to the store: `record_experience` is refused, and
+    /// the built-in lessons are not synced in.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Runs the command and reports its error, if any, as `lore: <context>: <cause>` with exit
@@ -123,12 +131,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(&args, &store),
         Command::Context(args) => context::run(&args, &store),
         Command::Eval(command) => eval::run(command, &store),
-        Command::Mcp => {
+        Command::Mcp(args) => {
             let embedder = load_embedder(EmbedderChoice::Model)
                 .context("the embedding model is unavailable: run `lore doctor`")
                 .context("mcp")?;
             runtime()
-                .block_on(crate::mcp::serve(&store, embedder))
+                .block_on(crate::mcp::serve(&store, embedder, args.read_only))
                 .context("mcp")?;
             Ok(ExitCode::SUCCESS)
         }
