@@ -749,7 +749,7 @@ fn analyze(open: &mut Open, encoding: PositionEncoding) -> TestCaseResult {
     let full = matcher().run(&document.tree, text, None);
     let (found, expected) = (summary(&findings), summary(&full));
     if found != expected {
-        let span = incremental::restricted_span(&document.tree, text.len(), &document.dirty);
+        let span = incremental::restricted_span(&document.tree, text, &document.dirty);
         prop_assert_eq!(
             found,
             expected,

@@ -12,14 +12,14 @@ use super::{Finding, Matcher};
 /// Above this share of the file, a full pass is as cheap as a restricted one.
 const FULL_PASS_SHARE: f64 = 0.5;
 
-/// The span of whole top-level statements that covers every dirty range.
-pub fn restricted_span(
-    tree: &Tree,
-    text_len: usize,
-    dirty: &[Range<usize>],
-) -> Option<Range<usize>> {
-    let low = dirty.iter().map(|range| range.start).min()?;
-    let high = dirty.iter().map(|range| range.end).max()?;
+/// The span of whole lines and whole top-level statements that covers every dirty range
+/// (whole lines: a `# lore: ignore` comment acts on every finding of its line).
+pub fn restricted_span(tree: &Tree, text: &str, dirty: &[Range<usize>]) -> Option<Range<usize>> {
+    let low = dirty.iter().map(|range| range.start).min()?.min(text.len());
+    let high = dirty.iter().map(|range| range.end).max()?.min(text.len());
+    let low = text[..low].rfind('\n').map_or(0, |at| at + 1);
+    let high = text[high..].find('\n').map_or(text.len(), |at| high + at);
+    let text_len = text.len();
     let root = tree.root_node();
     let mut start = low;
     let mut end = high;
@@ -47,7 +47,7 @@ pub fn rerun(
     previous: Vec<Finding>,
     dirty: &[Range<usize>],
 ) -> Vec<Finding> {
-    let Some(mut span) = restricted_span(tree, text.len(), dirty) else {
+    let Some(mut span) = restricted_span(tree, text, dirty) else {
         return previous; // Nothing changed.
     };
     let overlaps = |extent: &Range<usize>, span: &Range<usize>| {
