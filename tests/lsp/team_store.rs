@@ -154,3 +154,57 @@ async fn a_fix_accepted_just_before_a_crash_is_written_at_the_next_start() {
         .unwrap_or_default();
     assert!(left.is_empty(), "journal folders left: {left:?}");
 }
+
+/// A store that cannot be used at start (here a file stands where its folder should be) does
+/// not stop the server: it serves the packs, says why once, and tries again; once the store can
+/// be used, the fix accepted meanwhile is written to it, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_unusable_at_start_is_tried_again_and_the_waiting_trace_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::write(&store, "not a folder").unwrap();
+    let journal = dir.path().join("journal");
+    let (mut child, mut client) = spawn_lore(&store, &journal);
+    client
+        .initialize(dir.path(), json!({"debounceMs": 0}), json!({}))
+        .await;
+    let uri = file_uri(&dir.path().join("a.py"));
+    client.open(&uri, BARE_EXCEPT, 1).await;
+    let diagnostics = client.diagnostics(&uri, 1).await;
+    assert_eq!(codes(&diagnostics), ["python-bare-except"]);
+    client
+        .wait_for("window/showMessage", |params| {
+            params["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("cannot use the store"))
+        })
+        .await;
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
+        .await;
+    client
+        .request("workspace/executeCommand", actions[0]["command"].clone())
+        .await;
+
+    std::fs::remove_file(&store).unwrap();
+    client
+        .wait_for("window/showMessage", |params| {
+            params["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("can be used now"))
+        })
+        .await;
+    let traces = eventually(|| {
+        let store = store.clone();
+        async move {
+            let opened = lore::store::Store::open(&store).await.ok()?;
+            let traces = opened.traces().await.ok()?;
+            (!traces.is_empty()).then_some(traces)
+        }
+    })
+    .await;
+    assert_eq!(traces.len(), 1, "{traces:?}");
+    assert_eq!(traces[0].outcome, Outcome::Accepted);
+    client.shutdown().await;
+    let _ = child.wait().await;
+}

@@ -12,6 +12,11 @@ use crate::traces::{Trace, TraceRecorder, Votes, current_user};
 /// How long a request waits for the memory before it is told to try again.
 const LOADING_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The first wait before a store that could not be used at start is tried again, and the
+/// longest (each wait doubles).
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(300);
+
 impl Session {
     /// Loads the model and the store in the background, then re-analyzes open documents.
     pub fn start_background_loading(self: &Arc<Session>) {
@@ -52,65 +57,7 @@ impl Session {
                     .await;
             }
             if let Some(store) = memory.store.clone() {
-                // Read the versions first: whatever is written after is picked up by the watch.
-                let versions = store.versions().await.unwrap_or_default();
-                let traces = store.traces().await.unwrap_or_else(|error| {
-                    tracing::warn!(
-                        "failed to read the lessons' traces: {:#}",
-                        anyhow::Error::from(error)
-                    );
-                    Vec::new()
-                });
-                let votes = Votes::from_traces(&traces);
-                let salt = store.salt().await;
-                let identity = match &salt {
-                    Ok(salt) => {
-                        let root = session
-                            .state()
-                            .workspace_root
-                            .as_ref()
-                            .map(|root| root.display().to_string())
-                            .unwrap_or_default();
-                        Some(salt.identity(&current_user(), &root))
-                    }
-                    Err(error) => {
-                        tracing::error!(
-                            "traces are off: the store's identity salt is unavailable: {error}"
-                        );
-                        None
-                    }
-                };
-                let catalog = crate::retrieval::catalog::Catalog::load_with(&store, &traces)
-                    .await
-                    .unwrap_or_else(|error| {
-                        tracing::warn!("failed to read the retrieval catalog: {error:#}");
-                        Default::default()
-                    });
-                let weak = Arc::downgrade(&session);
-                let embedder_for_traces = embedder.clone();
-                let journal = session.state().journal.clone();
-                let recorder = TraceRecorder::start(
-                    store,
-                    Arc::new(move || embedder_for_traces.clone()),
-                    Arc::new(move |trace: &Trace| {
-                        if let Some(session) = weak.upgrade() {
-                            session.learn_trace(trace);
-                        }
-                    }),
-                    journal,
-                );
-                {
-                    let mut state = session.state();
-                    state.votes = votes.with_half_life(state.settings.curation.half_life_days);
-                    state.catalog = Arc::new(catalog);
-                    state.versions = versions;
-                    state.known_traces = traces.into_iter().map(|trace| trace.id).collect();
-                    state.identity = identity;
-                    state.recorder = Some(recorder);
-                }
-                if let Ok(salt) = &salt {
-                    session.write_waiting_traces(salt);
-                }
+                session.attach_store(store, embedder.clone()).await;
             }
             if memory.store.is_none() || memory.sync.is_none() {
                 // Users do not see log messages: say it where they look.
@@ -127,10 +74,11 @@ impl Session {
                     .await;
             }
             if memory.store.is_none() {
-                let waiting = std::mem::take(&mut session.state().early_traces).len();
+                let waiting = session.state().early_traces.len();
                 if waiting > 0 {
-                    tracing::error!("no store: {waiting} traces wait in the journal");
+                    tracing::error!("no store yet: {waiting} traces wait in the journal");
                 }
+                session.retry_store_later(store_path.clone(), packs, embedder.clone());
             }
             {
                 let mut state = session.state();
@@ -157,6 +105,138 @@ impl Session {
             session.reanalyze_all();
             session.start_background_curation();
             session.start_store_watch();
+        });
+    }
+
+    /// Serves `store`: its versions, trust, identity salt, retrieval catalog and a trace
+    /// recorder, then the traces that waited for it.
+    async fn attach_store(
+        self: &Arc<Session>,
+        store: crate::store::Store,
+        embedder: Option<Arc<dyn crate::embeddings::Embedder>>,
+    ) {
+        // Read the versions first: whatever is written after is picked up by the watch.
+        let versions = store.versions().await.unwrap_or_default();
+        let traces = store.traces().await.unwrap_or_else(|error| {
+            tracing::warn!(
+                "failed to read the lessons' traces: {:#}",
+                anyhow::Error::from(error)
+            );
+            Vec::new()
+        });
+        let votes = Votes::from_traces(&traces);
+        let salt = store.salt().await;
+        let identity = match &salt {
+            Ok(salt) => {
+                let root = self
+                    .state()
+                    .workspace_root
+                    .as_ref()
+                    .map(|root| root.display().to_string())
+                    .unwrap_or_default();
+                Some(salt.identity(&current_user(), &root))
+            }
+            Err(error) => {
+                tracing::error!(
+                    "traces are off: the store's identity salt is unavailable: {error}"
+                );
+                None
+            }
+        };
+        let catalog = crate::retrieval::catalog::Catalog::load_with(&store, &traces)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!("failed to read the retrieval catalog: {error:#}");
+                Default::default()
+            });
+        let weak = Arc::downgrade(self);
+        let embedder_for_traces = embedder.clone();
+        let journal = self.state().journal.clone();
+        let recorder = TraceRecorder::start(
+            store,
+            Arc::new(move || embedder_for_traces.clone()),
+            Arc::new(move |trace: &Trace| {
+                if let Some(session) = weak.upgrade() {
+                    session.learn_trace(trace);
+                }
+            }),
+            journal,
+        );
+        {
+            let mut state = self.state();
+            state.votes = votes.with_half_life(state.settings.curation.half_life_days);
+            state.catalog = Arc::new(catalog);
+            state.versions = versions;
+            state.known_traces = traces.into_iter().map(|trace| trace.id).collect();
+            state.identity = identity;
+            state.recorder = Some(recorder);
+        }
+        if let Ok(salt) = &salt {
+            self.write_waiting_traces(salt);
+        }
+    }
+
+    /// Opens the store again later (2 s, then twice as long each time, at most every 5
+    /// minutes) after it could not be used at start (a missing bucket, refused credentials, a
+    /// read-only or full disk); once it opens, its lessons are served and the traces that
+    /// waited are written, without a restart.
+    fn retry_store_later(
+        self: &Arc<Session>,
+        store_path: std::path::PathBuf,
+        packs: Vec<String>,
+        embedder: Option<Arc<dyn crate::embeddings::Embedder>>,
+    ) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut wait = RETRY_FIRST;
+            loop {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RETRY_MAX);
+                if weak.upgrade().is_none() {
+                    return;
+                }
+                let memory = crate::memory::load(&store_path, &packs, embedder.as_deref()).await;
+                let Some(session) = weak.upgrade() else {
+                    return;
+                };
+                let Some(store) = memory.store.clone() else {
+                    tracing::warn!(
+                        "the store at {} is still unavailable (next try in {} s): {}",
+                        store_path.display(),
+                        wait.as_secs(),
+                        memory.problems.last().cloned().unwrap_or_default()
+                    );
+                    continue;
+                };
+                let embedder = if memory.embedder_refused {
+                    None
+                } else {
+                    embedder.clone()
+                };
+                session.attach_store(store.clone(), embedder.clone()).await;
+                {
+                    let mut state = session.state();
+                    state.embedder = embedder;
+                    state.store = Some(store);
+                }
+                if !memory.lessons.is_empty() {
+                    for problem in session.set_lessons(memory.lessons) {
+                        tracing::error!("{problem}");
+                    }
+                }
+                let message = format!(
+                    "lore: the store at {} can be used now: its lessons are served and the \
+                     traces that waited are written",
+                    store_path.display()
+                );
+                tracing::info!("{message}");
+                session
+                    .client
+                    .show_message(MessageType::INFO, message)
+                    .await;
+                session.reanalyze_all();
+                return;
+            }
         });
     }
 
