@@ -31,7 +31,7 @@ use proptest::sample::Index;
 use proptest::test_runner::{TestCaseError, TestCaseResult};
 use serde_json::{Value, json};
 
-use crate::python::{PYTHON_TOKENS, builtin_lessons, examples, lossy, python_text};
+use crate::python::{PYTHON_TOKENS, builtin_lessons, examples, lossy, python_text, summary};
 use crate::runner::{SeedFiles, fuzz, seed_files, text};
 
 /// A position as the generator describes it, resolved against the model's text when used.
@@ -631,24 +631,6 @@ fn shape(tree: &tree_sitter::Tree) -> Vec<(u16, usize, usize, bool, bool)> {
             }
         }
     }
-}
-
-type Summary = Vec<(String, Range<usize>, Option<(Range<usize>, String)>)>;
-
-fn summary(findings: &[Finding]) -> Summary {
-    findings
-        .iter()
-        .map(|finding| {
-            (
-                finding.lesson_id().to_string(),
-                finding.range.clone(),
-                finding
-                    .fix
-                    .as_ref()
-                    .map(|fix| (fix.range.clone(), fix.replacement.clone())),
-            )
-        })
-        .collect()
 }
 
 /// Bytes whose positions are checked: all of a short text, else a spread and those by a `\r`.

@@ -13,13 +13,13 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lore::analysis::{Finding, Matcher, fix, parse};
+use lore::analysis::{Matcher, fix, parse};
 use lore::documents::{Document, PositionEncoding};
 use lore::lessons::{Lesson, QueryFiles, parse_pack, read_pack_file, write_pack};
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestCaseResult};
 
-use crate::python::{lossy, python_text};
+use crate::python::{lossy, python_text, summary};
 use crate::runner::{Bytes, SeedFiles, files_in, fuzz, mutated, repo_path, seed_files};
 
 #[derive(Debug, Clone)]
@@ -130,28 +130,6 @@ fn copy_tree(from: &Path, to: &Path) {
 fn pack_path() -> PathBuf {
     query_folder()
         .join(format!("fuzz-{:?}.toml", std::thread::current().id()).replace(['(', ')'], ""))
-}
-
-type Summary = Vec<(
-    String,
-    std::ops::Range<usize>,
-    Option<(std::ops::Range<usize>, String)>,
-)>;
-
-fn summary(findings: &[Finding]) -> Summary {
-    findings
-        .iter()
-        .map(|finding| {
-            (
-                finding.lesson_id().to_string(),
-                finding.range.clone(),
-                finding
-                    .fix
-                    .as_ref()
-                    .map(|fix| (fix.range.clone(), fix.replacement.clone())),
-            )
-        })
-        .collect()
 }
 
 fn check_parse(

@@ -184,3 +184,26 @@ pub fn padding(lines: usize) -> String {
 pub fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// What a matcher found, comparable: lesson, range and fix of each finding, in order.
+pub type Summary = Vec<(
+    String,
+    std::ops::Range<usize>,
+    Option<(std::ops::Range<usize>, String)>,
+)>;
+
+pub fn summary(findings: &[lore::analysis::Finding]) -> Summary {
+    findings
+        .iter()
+        .map(|finding| {
+            (
+                finding.lesson_id().to_string(),
+                finding.range.clone(),
+                finding
+                    .fix
+                    .as_ref()
+                    .map(|fix| (fix.range.clone(), fix.replacement.clone())),
+            )
+        })
+        .collect()
+}

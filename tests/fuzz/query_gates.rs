@@ -14,14 +14,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use lore::analysis::gates::{self, Gates, WordFinder};
-use lore::analysis::{Finding, Matcher, parse, query_hazards, query_syntax};
+use lore::analysis::{Matcher, parse, query_hazards, query_syntax};
 use lore::lessons::{Lesson, LessonStatus, Provenance, Severity};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseResult;
 use tree_sitter::Query;
 
-use crate::python::{builtin_lessons, examples, lossy, padding, soup};
+use crate::python::{builtin_lessons, examples, lossy, padding, soup, summary};
 use crate::runner::{SeedFiles, fuzz, mutated, repo_path, seed_files};
 
 #[derive(Debug, Clone)]
@@ -309,28 +309,6 @@ fn lesson(id: &str, query: &str) -> Arc<Lesson> {
     })
 }
 
-type Summary = Vec<(
-    String,
-    std::ops::Range<usize>,
-    Option<(std::ops::Range<usize>, String)>,
-)>;
-
-fn summary(findings: &[Finding]) -> Summary {
-    findings
-        .iter()
-        .map(|finding| {
-            (
-                finding.lesson_id().to_string(),
-                finding.range.clone(),
-                finding
-                    .fix
-                    .as_ref()
-                    .map(|fix| (fix.range.clone(), fix.replacement.clone())),
-            )
-        })
-        .collect()
-}
-
 fn identifier_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -419,6 +397,11 @@ fn check_reader(source: &str) -> TestCaseResult {
 
 fn check(input: &Input) -> TestCaseResult {
     let text = input.text();
+    // A query that kills the process (an abort in tree-sitter's C code) leaves no shrunk input:
+    // with `LORE_FUZZ_LAST_QUERY` set, each query is written there before it is compiled.
+    if let Some(path) = std::env::var_os("LORE_FUZZ_LAST_QUERY") {
+        let _ = std::fs::write(path, &input.query);
+    }
     check_reader(&input.query)?;
     if query_hazards::hazard(&input.query).is_some() {
         // Never compiled (tree-sitter would hang or abort): the lesson is reported, left out.

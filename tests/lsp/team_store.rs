@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{LspClient, eventually, file_uri};
+use crate::support::{LspClient, eventually, eventually_within, file_uri};
 use crate::{BARE_EXCEPT, codes};
 use lore::traces::Outcome;
 
@@ -26,6 +26,27 @@ async fn loaded(client: &mut LspClient) {
                 .is_some_and(|message| message.contains("memory loaded"))
         })
         .await;
+}
+
+/// Accepts the first quick fix offered for `diagnostics` of `uri`.
+async fn accept_first_fix(client: &mut LspClient, uri: &str, diagnostics: &[serde_json::Value]) {
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
+        .await;
+    client
+        .request("workspace/executeCommand", actions[0]["command"].clone())
+        .await;
+}
+
+/// The traces in `store`, once there are some: written by a server that starts cold (the
+/// model, the store and its lessons load first), so the wait allows for a busy machine.
+async fn stored_traces(store: &std::path::Path) -> Vec<lore::traces::Trace> {
+    eventually_within(Duration::from_secs(120), || async move {
+        let opened = lore::store::Store::open(store).await.ok()?;
+        let traces = opened.traces().await.ok()?;
+        (!traces.is_empty()).then_some(traces)
+    })
+    .await
 }
 
 async fn lore_cli(args: &[&str], store: &std::path::Path) -> String {
@@ -117,13 +138,8 @@ async fn a_fix_accepted_just_before_a_crash_is_written_at_the_next_start() {
     let uri = file_uri(&dir.path().join("a.py"));
     client.open(&uri, BARE_EXCEPT, 1).await;
     let diagnostics = client.diagnostics(&uri, 1).await;
-    let actions = client
-        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
-        .await;
     // The store is still loading (first start: the lessons are being embedded).
-    client
-        .request("workspace/executeCommand", actions[0]["command"].clone())
-        .await;
+    accept_first_fix(&mut client, &uri, &diagnostics).await;
     child.start_kill().unwrap();
     let _ = child.wait().await;
 
@@ -131,15 +147,7 @@ async fn a_fix_accepted_just_before_a_crash_is_written_at_the_next_start() {
     client
         .initialize(dir.path(), json!({"debounceMs": 0}), json!({}))
         .await;
-    let traces = eventually(|| {
-        let store = store.clone();
-        async move {
-            let opened = lore::store::Store::open(&store).await.ok()?;
-            let traces = opened.traces().await.ok()?;
-            (!traces.is_empty()).then_some(traces)
-        }
-    })
-    .await;
+    let traces = stored_traces(&store).await;
     assert_eq!(traces.len(), 1, "{traces:?}");
     assert_eq!(traces[0].outcome, Outcome::Accepted);
     assert_eq!(traces[0].lesson_id.as_deref(), Some("python-bare-except"));
@@ -179,14 +187,10 @@ async fn a_store_unusable_at_start_is_tried_again_and_the_waiting_trace_written(
                 .is_some_and(|message| message.contains("cannot use the store"))
         })
         .await;
-    let actions = client
-        .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
-        .await;
-    client
-        .request("workspace/executeCommand", actions[0]["command"].clone())
-        .await;
+    accept_first_fix(&mut client, &uri, &diagnostics).await;
 
     std::fs::remove_file(&store).unwrap();
+    let traces = stored_traces(&store).await;
     client
         .wait_for("window/showMessage", |params| {
             params["message"]
@@ -194,15 +198,6 @@ async fn a_store_unusable_at_start_is_tried_again_and_the_waiting_trace_written(
                 .is_some_and(|message| message.contains("can be used now"))
         })
         .await;
-    let traces = eventually(|| {
-        let store = store.clone();
-        async move {
-            let opened = lore::store::Store::open(&store).await.ok()?;
-            let traces = opened.traces().await.ok()?;
-            (!traces.is_empty()).then_some(traces)
-        }
-    })
-    .await;
     assert_eq!(traces.len(), 1, "{traces:?}");
     assert_eq!(traces[0].outcome, Outcome::Accepted);
     client.shutdown().await;

@@ -256,7 +256,17 @@ pub fn apply_text_edits(text: &str, edits: &[Value]) -> String {
 }
 
 /// Polls `check` until it returns `Some`, for up to `WAIT`.
-pub async fn eventually<T, F, Fut>(mut check: F) -> T
+pub async fn eventually<T, F, Fut>(check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    eventually_within(WAIT, check).await
+}
+
+/// `eventually`, waiting up to `limit` (for what includes a server's cold start: the model and
+/// the store loading, which a busy machine can stretch well past `WAIT`).
+pub async fn eventually_within<T, F, Fut>(limit: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -267,8 +277,8 @@ where
             return value;
         }
         assert!(
-            started.elapsed() < WAIT,
-            "condition not reached in {WAIT:?}"
+            started.elapsed() < limit,
+            "condition not reached in {limit:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

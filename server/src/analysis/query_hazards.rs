@@ -48,11 +48,21 @@ pub fn hazard(query: &str) -> Option<Hazard> {
         after_field: bool,
     }
     let bytes = query.as_bytes();
+    // The next byte that is not whitespace or inside a `;` comment (tree-sitter skips both).
     let next_non_space = |from: usize| {
-        bytes[from.min(bytes.len())..]
-            .iter()
-            .copied()
-            .find(|b| !b.is_ascii_whitespace())
+        let mut at = from;
+        while at < bytes.len() {
+            match bytes[at] {
+                b';' => {
+                    while at < bytes.len() && bytes[at] != b'\n' {
+                        at += 1;
+                    }
+                }
+                byte if byte.is_ascii_whitespace() => at += 1,
+                byte => return Some(byte),
+            }
+        }
+        None
     };
     let mut frames: Vec<Frame> = Vec::new();
     let mut after_field = false;
@@ -94,21 +104,22 @@ pub fn hazard(query: &str) -> Option<Hazard> {
                     at += 1;
                     continue;
                 };
-                let immediate = bytes.get(at + 1).copied();
+                // tree-sitter reads a quantifier after whitespace and comments too.
+                let suffix = next_non_space(at + 1);
                 if !frame.predicate {
                     let needs_node = frame.after_field
                         || matches!(next_non_space(at + 1), Some(b'@' | b'?' | b'*' | b'+'));
                     if !frame.has_node && needs_node {
                         return Some(Hazard::NodeWithoutNode);
                     }
-                    if frame.optional_inside && matches!(immediate, Some(b'+' | b'*')) {
+                    if frame.optional_inside && matches!(suffix, Some(b'+' | b'*')) {
                         return Some(Hazard::RepeatedOptional);
                     }
                 }
                 if let Some(parent) = frames.last_mut() {
                     parent.has_node |= !frame.predicate && frame.has_node;
                     parent.optional_inside |=
-                        frame.optional_inside || matches!(immediate, Some(b'?' | b'*'));
+                        frame.optional_inside || matches!(suffix, Some(b'?' | b'*'));
                 }
                 after_field = false;
             }
@@ -158,6 +169,10 @@ mod tests {
             ),
             ("((call)?)* @lesson", Hazard::RepeatedOptional),
             (
+                "[(expression_statement) (return_statement)?]\n; a comment\n+ @lesson",
+                Hazard::RepeatedOptional,
+            ),
+            (
                 "(attribute object: (#eq? \"x\" \"y\")) @lesson",
                 Hazard::NodeWithoutNode,
             ),
@@ -166,6 +181,15 @@ mod tests {
                 Hazard::NodeWithoutNode,
             ),
             ("((#match? \"a\"))? @lesson", Hazard::NodeWithoutNode),
+            // Found by the fuzzer: a comment between `(` and `#` hides that it is a predicate.
+            (
+                "(call (;c\n(;c\n#eq? @_fn \"x\")\n(#not-match? @_a \"y\")) @x) @lesson",
+                Hazard::NodeWithoutNode,
+            ),
+            (
+                "n:(identifier(attribute attribute:(identifier)s:(argument_list((#n?\"\"))@e",
+                Hazard::NodeWithoutNode,
+            ),
         ] {
             assert_eq!(super::hazard(query), Some(hazard), "{query}");
         }
