@@ -314,7 +314,8 @@ fn identifier_char(c: char) -> bool {
 }
 
 /// Whether a token can start or end at byte `at`: not inside a run of identifier characters,
-/// unless the run so far is a number and a letter follows (Python reads `1if` as `1`, `if`).
+/// unless the run starts with a digit and holds more than digits (Python splits `1if` into `1`
+/// and `if`, and `0x1fNone` after the number, wherever its form ends it).
 fn token_boundary(text: &str, at: usize) -> bool {
     let (before, after) = text.split_at(at);
     let (Some(previous), Some(next)) = (before.chars().next_back(), after.chars().next()) else {
@@ -327,8 +328,12 @@ fn token_boundary(text: &str, at: usize) -> bool {
         .chars()
         .rev()
         .take_while(|&c| identifier_char(c))
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .chain(after.chars().take_while(|&c| identifier_char(c)))
         .collect();
-    run.chars().all(|c| c.is_ascii_digit()) && !next.is_ascii_digit()
+    run.starts_with(|c: char| c.is_ascii_digit()) && !run.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Occurrences that can be tokens (see `token_boundary`), by a plain scan of every character

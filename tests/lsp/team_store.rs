@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{LspClient, eventually, eventually_within, file_uri};
+use crate::support::{LspClient, eventually_within, file_uri};
 use crate::{BARE_EXCEPT, codes};
 use lore::traces::Outcome;
 

@@ -251,36 +251,35 @@ impl Gates {
 #[derive(Debug)]
 pub struct WordFinder {
     words: Vec<String>,
-    /// Words made only of identifier characters (and not digits then letters) cannot hide a
-    /// token of another inside themselves, so a leftmost-longest scan finds every one, several times faster than
+    /// Words made only of identifier characters cannot hide a whole-word occurrence of another
+    /// inside themselves, so a leftmost-longest scan finds every one, several times faster than
     /// one reporting overlaps.
     identifiers: Option<(AhoCorasick, Vec<usize>)>,
+    /// The same words found with overlaps, for the runs where that premise fails: a run of
+    /// identifier characters led by a digit (`0x1fNone`), which Python splits into a number and
+    /// what follows, at a place that depends on the number's form.
+    identifiers_overlapping: Option<(AhoCorasick, Vec<usize>)>,
     /// The other words (operators, `()`), found with overlaps.
     others: Option<(AhoCorasick, Vec<usize>)>,
 }
 
 impl WordFinder {
     pub fn new(words: Vec<String>) -> Option<WordFinder> {
-        // A word like `1if` (digits, then letters) can hide the token `1` of the same text.
-        let scanned_alone = |word: &str| {
-            word.chars().all(identifier_char)
-                && (!word.starts_with(|c: char| c.is_ascii_digit())
-                    || word.chars().all(|c| c.is_ascii_digit()))
-        };
         let (identifiers, others): (Vec<usize>, Vec<usize>) =
-            (0..words.len()).partition(|&index| scanned_alone(&words[index]));
-        let build = |indices: Vec<usize>, kind| {
+            (0..words.len()).partition(|&index| words[index].chars().all(identifier_char));
+        let build = |indices: &[usize], kind| {
             if indices.is_empty() {
                 return Ok(None);
             }
             AhoCorasick::builder()
                 .match_kind(kind)
                 .build(indices.iter().map(|&index| &words[index]))
-                .map(|automaton| Some((automaton, indices)))
+                .map(|automaton| Some((automaton, indices.to_vec())))
         };
         Some(WordFinder {
-            identifiers: build(identifiers, aho_corasick::MatchKind::LeftmostLongest).ok()?,
-            others: build(others, aho_corasick::MatchKind::Standard).ok()?,
+            identifiers: build(&identifiers, aho_corasick::MatchKind::LeftmostLongest).ok()?,
+            identifiers_overlapping: build(&identifiers, aho_corasick::MatchKind::Standard).ok()?,
+            others: build(&others, aho_corasick::MatchKind::Standard).ok()?,
             words,
         })
     }
@@ -289,28 +288,47 @@ impl WordFinder {
         &self.words
     }
 
-    /// Every whole-word occurrence in `text`, as (word index, byte).
+    /// Every occurrence in `text` that can be a token of its own, as (word index, byte): whole
+    /// words, and any occurrence inside a run of identifier characters led by a digit.
     pub fn hits<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
-        let keep = move |(word, found): &(usize, aho_corasick::Match)| {
-            whole_word(text, found.start(), found.end(), &self.words[*word])
-        };
         let identifiers = self
             .identifiers
             .iter()
             .flat_map(move |(automaton, indices)| {
                 automaton
                     .find_iter(text)
+                    .filter(move |found| number_run(text, found.start()).is_none())
                     .map(|found| (indices[found.pattern().as_usize()], found))
+                    .filter(move |(word, found)| {
+                        whole_word(text, found.start(), found.end(), &self.words[*word])
+                    })
+                    .map(|(word, found)| (word, found.start()))
             });
+        let in_number_runs =
+            self.identifiers_overlapping
+                .iter()
+                .flat_map(move |(automaton, indices)| {
+                    digit_led_runs(text).flat_map(move |run| {
+                        automaton
+                            .find_overlapping_iter(&text[run.clone()])
+                            .map(move |found| {
+                                (
+                                    indices[found.pattern().as_usize()],
+                                    run.start + found.start(),
+                                )
+                            })
+                    })
+                });
         let others = self.others.iter().flat_map(move |(automaton, indices)| {
             automaton
                 .find_overlapping_iter(text)
                 .map(|found| (indices[found.pattern().as_usize()], found))
+                .filter(move |(word, found)| {
+                    whole_word(text, found.start(), found.end(), &self.words[*word])
+                })
+                .map(|(word, found)| (word, found.start()))
         });
-        identifiers
-            .chain(others)
-            .filter(keep)
-            .map(|(word, found)| (word, found.start()))
+        identifiers.chain(in_number_runs).chain(others)
     }
 }
 
@@ -318,28 +336,64 @@ fn identifier_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Whether `text[start..end]` (equal to `word`) can be a token of its own: not part of a longer
-/// identifier (a node whose text is `word` is a whole token, so its neighbors cannot continue
-/// it). Python splits a number from letters glued after it (`1if` is `1` and `if`), so a word
-/// may follow digits that start a run of identifier characters, and digits that start one may
-/// be followed by a letter.
+/// The run of identifier characters through byte `at` of `text` (those before it and those from
+/// it on), when it starts with a digit and
+/// holds more than digits (`1if`, `0x1fNone`): Python splits such a run into a number and what
+/// follows, at a place that depends on the number's form.
+fn number_run(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    let start = text[..at].trim_end_matches(identifier_char).len();
+    let end = at
+        + text[at..]
+            .find(|c: char| !identifier_char(c))
+            .unwrap_or(text.len() - at);
+    let run = &text[start..end];
+    (run.starts_with(|c: char| c.is_ascii_digit()) && !run.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(start..end)
+}
+
+/// Every [`number_run`] of `text`, in order.
+fn digit_led_runs(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            at += 1;
+            if !bytes[start].is_ascii_digit()
+                || text[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(identifier_char)
+            {
+                continue;
+            }
+            let end = start
+                + text[start..]
+                    .find(|c: char| !identifier_char(c))
+                    .unwrap_or(text.len() - start);
+            at = end;
+            if !text[start..end].bytes().all(|b| b.is_ascii_digit()) {
+                return Some(start..end);
+            }
+        }
+        None
+    })
+}
+
+/// Whether `text[start..end]` (equal to `word`) is not part of a longer identifier: a node whose
+/// text is `word` is a whole token, so its neighbors cannot continue it. Inside a run led by a
+/// digit (`1if` is `1` and `if` to Python) any occurrence counts.
 fn whole_word(text: &str, start: usize, end: usize, word: &str) -> bool {
-    let digit = |c: char| c.is_ascii_digit();
-    let before = &text[..start];
-    let glued_before = word.starts_with(identifier_char) && before.ends_with(identifier_char);
-    let glued_after = word.ends_with(identifier_char) && text[end..].starts_with(identifier_char);
-    // The identifier characters right before the word, back to the start of their run.
-    let run_before = &before[before.trim_end_matches(identifier_char).len()..];
-    let after_a_number = || !run_before.is_empty() && run_before.chars().all(digit);
-    let splits_before = !glued_before || after_a_number() && !word.starts_with(digit);
-    let splits_after = !glued_after || {
-        // The run the word's end belongs to must be digits alone, and a non-digit follows.
-        let tail = &word[word.trim_end_matches(identifier_char).len()..];
-        let whole_run_is_digits =
-            tail.chars().all(digit) && (tail.len() < word.len() || run_before.chars().all(digit));
-        whole_run_is_digits && !text[end..].starts_with(digit)
-    };
-    splits_before && splits_after
+    let starts_identifier = word.chars().next().is_some_and(identifier_char);
+    let ends_identifier = word.chars().next_back().is_some_and(identifier_char);
+    let glued_before = starts_identifier
+        && text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(identifier_char);
+    let glued_after = ends_identifier && text[end..].chars().next().is_some_and(identifier_char);
+    (!glued_before || number_run(text, start).is_some())
+        && (!glued_after || number_run(text, end).is_some())
 }
 
 #[cfg(test)]
@@ -413,13 +467,19 @@ mod tests {
 
     #[test]
     fn a_word_glued_after_a_number_is_still_a_token() {
-        let text = "x = 1if y1 else 2x1";
-        let words = ["1", "if", "y", "x1"].map(String::from).to_vec();
+        let text = "x = 1if y1 else 2x1 + 0x1fNone + 123";
+        let words = ["1", "if", "y", "x1", "None", "12"]
+            .map(String::from)
+            .to_vec();
         let finder = WordFinder::new(words).unwrap();
         let mut hits: Vec<(usize, usize)> = finder.hits(text).collect();
         hits.sort_by_key(|hit| hit.1);
-        // `1` and `if` of `1if`, and `x1` of `2x1`; not the `y` of `y1`.
-        assert_eq!(hits, vec![(0, 4), (1, 5), (3, 17)]);
+        // Any occurrence in a run led by a digit that holds more than digits (`1if`, `2x1`,
+        // `0x1fNone`); not the `y` of `y1`, nor the `12` of `123`.
+        assert_eq!(
+            hits,
+            vec![(0, 4), (1, 5), (3, 17), (0, 18), (3, 23), (0, 24), (4, 26)]
+        );
     }
 
     #[test]
