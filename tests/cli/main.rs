@@ -269,6 +269,12 @@ fn index_docs_harvests_an_installed_package_and_search_finds_it_by_meaning() {
         stdout.contains("tinyframe") && stdout.contains("5 chunks; 5 embedded"),
         "{stdout}"
     );
+    // The store records the model its docs were embedded with.
+    let doctor = String::from_utf8_lossy(&lore(&["doctor"], store.path()).stdout).to_string();
+    assert!(
+        doctor.contains("embedding model: ") && !doctor.contains("none recorded"),
+        "{doctor}"
+    );
     let source_only = Command::new(env!("CARGO_BIN_EXE_lore"))
         .args([
             "index-docs",

@@ -104,6 +104,9 @@ pub fn run(args: &IndexDocsArgs, store_path: &Path) -> anyhow::Result<ExitCode> 
     };
     let result = runtime().block_on(async {
         let store = crate::store::Store::open(store_path).await?;
+        // The docs' vectors are this model's: a store of another model refuses them, one that
+        // recorded none records this one.
+        store.check_embedder(embedder.as_ref()).await?;
         index::index(
             &store,
             embedder.as_ref(),
