@@ -24,21 +24,7 @@ use serde_json::{Value, json};
 const BARE_EXCEPT: &str = "try:\n    value = int(text)\nexcept:\n    value = 0\n";
 
 /// The lesson of the exploding case: every split of a module's statements into two runs.
-const EXPLODING_PACK: &str = r#"
-[[lesson]]
-id = "bench-explodes"
-version = 1
-title = "A query that explodes"
-message = "Every split of a module in two."
-severity = "warning"
-libraries = ["python"]
-explanation = "Written to exhaust the query engine."
-query = '''
-(module (_)* @first (_)* @second) @lesson
-'''
-bad = "x = 1"
-good = ""
-"#;
+const EXPLODING_PACK: &str = include_str!("../../tests/fixtures/packs/exploding.toml");
 
 struct Server {
     child: std::process::Child,

@@ -145,7 +145,7 @@ pub async fn load_read_only(
         }
     };
     if let Some(embedder) = embedder {
-        let current = format!("{}/{}", embedder.model_name(), embedder.dimension());
+        let current = crate::store::model_label(embedder);
         match store.embedding_model().await {
             Ok(Some(recorded)) if recorded != current => {
                 memory.problems.push(format!(

@@ -3,16 +3,12 @@
 //! chunking of the input never changes the output, garbage never costs a later valid frame,
 //! and a run of frames gives one message per frame (the body itself or one report).
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use lore::transport::{GuardConfig, check_envelope, filter};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseResult;
-use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::runner::{Bytes, SeedFiles, fuzz, mutated, seed_files};
-use crate::transport_common::{Msg, frame, intended_reading, messages, tower_reads};
+use crate::transport_common::{Chunked, Msg, frame, intended_reading, messages, tower_reads};
 
 #[derive(Debug, Clone)]
 enum Input {
@@ -248,37 +244,6 @@ fn input(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Input> {
         )
         .prop_map(Input::Frames),
     ]
-}
-
-/// A reader that delivers its input in the given chunk sizes, returning `Pending` (and waking
-/// itself) before every other chunk.
-struct Chunked {
-    data: Vec<u8>,
-    pos: usize,
-    sizes: Vec<usize>,
-    turn: usize,
-}
-
-impl AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        self.turn += 1;
-        if self.turn.is_multiple_of(2) {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let size = self.sizes[self.turn / 2 % self.sizes.len()];
-        let end = (self.pos + size)
-            .min(self.data.len())
-            .min(self.pos + buf.remaining());
-        let chunk = self.data[self.pos..end].to_vec();
-        buf.put_slice(&chunk);
-        self.pos = end;
-        Poll::Ready(Ok(()))
-    }
 }
 
 /// Everything the guard promises about its output, for any input.

@@ -16,21 +16,7 @@ const RESPONSIVE: Duration = Duration::from_secs(5);
 
 /// A lesson whose query keeps quadratically many matches in progress: without a budget, a
 /// few hundred statements take minutes.
-const EXPLODING_PACK: &str = r#"
-[[lesson]]
-id = "team-explodes"
-version = 1
-title = "A query that explodes"
-message = "Every split of a module in two."
-severity = "warning"
-libraries = ["python"]
-explanation = "Written to exhaust the query engine."
-query = '''
-(module (_)* @first (_)* @second) @lesson
-'''
-bad = "x = 1"
-good = ""
-"#;
+const EXPLODING_PACK: &str = include_str!("../fixtures/packs/exploding.toml");
 
 /// Hovers on the bare `except` of `uri` (holding [`BARE_EXCEPT`]) and returns how long the
 /// answer took, checking that it is the lesson's.

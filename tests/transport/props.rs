@@ -1,13 +1,9 @@
 //! Property tests: garbage never costs a later valid frame, chunking never changes the
 //! output, output is always well framed, and whatever passes decodes in tower-lsp-server.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use crate::common::*;
 use lore::transport::{GuardConfig, check_envelope, filter};
 use proptest::prelude::*;
-use tokio::io::{AsyncRead, ReadBuf};
 
 /// Runs an async block to completion on a fresh single-thread runtime.
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -108,37 +104,6 @@ fn assert_sound_output(out: &[u8]) {
                 String::from_utf8_lossy(&body)
             );
         }
-    }
-}
-
-/// A reader that delivers its input in the given chunk sizes, returning `Pending`
-/// (and waking itself) before every other chunk.
-struct Chunked {
-    data: Vec<u8>,
-    pos: usize,
-    sizes: Vec<usize>,
-    turn: usize,
-}
-
-impl AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        self.turn += 1;
-        if self.turn.is_multiple_of(2) {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let size = self.sizes[self.turn / 2 % self.sizes.len()];
-        let end = (self.pos + size)
-            .min(self.data.len())
-            .min(self.pos + buf.remaining());
-        let chunk = self.data[self.pos..end].to_vec();
-        buf.put_slice(&chunk);
-        self.pos = end;
-        Poll::Ready(Ok(()))
     }
 }
 

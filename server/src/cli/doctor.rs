@@ -54,7 +54,7 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
     match ModelEmbedder::load(&settings) {
         Ok(model) => {
             let loaded = started.elapsed();
-            model_label = Some(format!("{}/{}", model.model_name(), model.dimension()));
+            model_label = Some(crate::store::model_label(&model));
             let embedded = model.embed(&[
                 "sort a DataFrame stably".to_string(),
                 "use kind='mergesort' for a stable sort".to_string(),

@@ -24,7 +24,7 @@ pub fn run(args: &ReembedArgs, store: &Path) -> anyhow::Result<ExitCode> {
     }
     let embedder = load_embedder(EmbedderChoice::Model)
         .context("the embedding model is unavailable: run `lore doctor`")?;
-    let current = format!("{}/{}", embedder.model_name(), embedder.dimension());
+    let current = crate::store::model_label(embedder.as_ref());
     // A server or an import writing while the tables are replaced would lose its rows, or
     // write vectors of the old model into the new tables.
     let others = crate::traces::journal::live_processes(&crate::traces::journal::folder_for(

@@ -38,7 +38,7 @@ pub use lessons::SyncReport;
 pub use location::{Location, LocationError};
 pub use reader::StoreReader;
 pub use reembed::ReembedReport;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, model_label};
 
 pub const LESSONS_TABLE: &str = "lessons";
 pub const TRACES_TABLE: &str = "traces";

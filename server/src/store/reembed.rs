@@ -44,7 +44,7 @@ impl Store {
         embedder: &dyn Embedder,
         mut progress: impl FnMut(&str, usize, usize),
     ) -> Result<ReembedReport, StoreError> {
-        let to = super::schema::model_label(embedder);
+        let to = super::model_label(embedder);
         let from = self.embedding_model().await?;
         self.set_embedding_model(&format!("{to}{UNFINISHED}"))
             .await?;
@@ -228,7 +228,10 @@ mod tests {
         let mut calls = 0;
         let report = store.reembed(&Wider, |_, _, _| calls += 1).await.unwrap();
         assert_eq!(report.to, "wider/12");
-        assert_eq!(report.from.as_deref(), Some(fake_label(&fake).as_str()));
+        assert_eq!(
+            report.from.as_deref(),
+            Some(super::super::model_label(&fake).as_str())
+        );
         assert_eq!(
             report.rows,
             vec![(LESSONS_TABLE, lessons.len()), (TRACES_TABLE, 1)]
@@ -265,9 +268,5 @@ mod tests {
         let report = store.reembed(&Wider, |_, _, _| {}).await.unwrap();
         assert_eq!(report.from, None);
         store.check_embedder(&Wider).await.unwrap();
-    }
-
-    fn fake_label(fake: &FakeEmbedder) -> String {
-        format!("{}/{}", fake.model_name(), fake.dimension())
     }
 }

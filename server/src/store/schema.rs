@@ -289,7 +289,7 @@ impl Store {
 }
 
 /// How the store names an embedder's model: `name/dimension`.
-pub(super) fn model_label(embedder: &dyn crate::embeddings::Embedder) -> String {
+pub fn model_label(embedder: &dyn crate::embeddings::Embedder) -> String {
     format!("{}/{}", embedder.model_name(), embedder.dimension())
 }
 

@@ -187,3 +187,34 @@ pub fn intended_reading(body: &[u8]) -> TowerReads {
         None => TowerReads::Response,
     }
 }
+
+/// A reader that delivers its input in the given chunk sizes, returning `Pending` (and waking
+/// itself) before every other chunk.
+pub struct Chunked {
+    pub data: Vec<u8>,
+    pub pos: usize,
+    pub sizes: Vec<usize>,
+    pub turn: usize,
+}
+
+impl tokio::io::AsyncRead for Chunked {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.turn += 1;
+        if self.turn.is_multiple_of(2) {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        let size = self.sizes[self.turn / 2 % self.sizes.len()];
+        let end = (self.pos + size)
+            .min(self.data.len())
+            .min(self.pos + buf.remaining());
+        let chunk = self.data[self.pos..end].to_vec();
+        buf.put_slice(&chunk);
+        self.pos = end;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
