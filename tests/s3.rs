@@ -201,3 +201,82 @@ fn a_missing_bucket_wrong_credentials_and_a_silent_endpoint_are_named() {
         "{unknown}"
     );
 }
+
+/// An organisation's store on the object store, read beside a local one: `lore search` serves
+/// its lesson labelled with the store's URI, and `lore doctor` reports it without writing.
+#[test]
+fn an_organisation_store_on_the_object_store_is_read_beside_a_local_one() {
+    let server = S3Server::start();
+    server.bucket("org");
+    let org = "s3://org/lore";
+    let files = tempfile::tempdir().unwrap();
+    let pack = files.path().join("org.toml");
+    std::fs::write(
+        &pack,
+        "[[lesson]]\nid = \"org-no-os-system\"\nversion = 1\ntitle = \"os.system runs a shell command through the shell\"\nmessage = \"use subprocess.run with a list of arguments instead of os.system\"\nseverity = \"warning\"\nlibraries = []\nexplanation = \"A string given to a shell is open to injection.\"\nquery = \"(call) @lesson\"\nbad = \"os.system(command)\"\ngood = \"subprocess.run(args)\"\n",
+    )
+    .unwrap();
+    let import = ["lessons", "import", pack.to_str().unwrap()];
+    succeeded(&server.lore(&import, org).output().unwrap());
+    let bucket_files = || {
+        let mut names: Vec<String> = walk(&server.root.path().join("org"));
+        names.sort();
+        names
+    };
+    let before = bucket_files();
+
+    let local = files.path().join("me");
+    let local = local.to_str().unwrap();
+    let search = [
+        "search",
+        "run a shell command with os.system",
+        "--json",
+        "--limit",
+        "5",
+        "--read-store",
+        org,
+    ];
+    let found = succeeded(&server.lore(&search, local).output().unwrap());
+    let items: Vec<serde_json::Value> = serde_json::from_str(&found).unwrap();
+    let lesson = items
+        .iter()
+        .find(|item| item["id"] == "org-no-os-system")
+        .unwrap_or_else(|| panic!("the organisation's lesson is served: {found}"));
+    assert_eq!(lesson["store"], org);
+
+    let report = succeeded(
+        &server
+            .lore(&["doctor", "--read-store", org], local)
+            .output()
+            .unwrap(),
+    );
+    for expected in [
+        "read store: s3://org/lore",
+        "kind: S3 object store",
+        "writable: not tried",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in {report}");
+    }
+    assert_eq!(
+        bucket_files(),
+        before,
+        "nothing was written to the read store"
+    );
+}
+
+/// Every file under `dir`, with its size.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.is_dir() {
+            true => found.extend(walk(&path)),
+            false => found.push(format!(
+                "{} {}",
+                path.display(),
+                path.metadata().unwrap().len()
+            )),
+        }
+    }
+    found
+}

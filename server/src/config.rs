@@ -38,6 +38,64 @@ pub struct Settings {
     /// How often the server weighs the evidence in the background (0: never; `lore curate`
     /// still does).
     pub curation_interval_secs: u64,
+    /// Layered stores: `[{path, role, name}]`, `role` being `read` (the default) or `write`
+    /// (at most one: the store traces are written to, instead of `store`). Read stores are
+    /// searched and their lessons served, never written. A client setting only: a
+    /// repository's `.lore.toml` cannot point lore at a store.
+    pub stores: Vec<StoreSetting>,
+}
+
+/// One entry of the `stores` setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSetting {
+    /// A directory or an object-store URI (`s3://bucket/prefix`).
+    pub path: String,
+    #[serde(default)]
+    pub role: StoreRole,
+    /// What items read from it are labelled with (default: its path).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Whether lore writes to a store or only reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreRole {
+    #[default]
+    Read,
+    Write,
+}
+
+/// A store read beside the one written to, and the name its items are labelled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadStore {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+impl ReadStore {
+    /// A store named by its path.
+    pub fn at(path: &str) -> ReadStore {
+        ReadStore {
+            name: path.to_string(),
+            path: PathBuf::from(path),
+        }
+    }
+}
+
+/// The environment variable listing read stores, separated by commas.
+pub const READ_STORES_VAR: &str = "LORE_READ_STORES";
+
+/// The read stores `LORE_READ_STORES` lists (comma-separated: a URI has colons).
+pub fn read_stores_from_env() -> Vec<ReadStore> {
+    std::env::var(READ_STORES_VAR)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|path| !path.is_empty())
+        .map(ReadStore::at)
+        .collect()
 }
 
 impl Default for Settings {
@@ -55,6 +113,7 @@ impl Default for Settings {
             semantic_threshold: crate::retrieval::hints::DEFAULT_THRESHOLD,
             curation: Policy::default(),
             curation_interval_secs: 300,
+            stores: Vec::new(),
         }
     }
 }
@@ -77,12 +136,81 @@ impl Settings {
         if let Some(problem) = settings.curation.problem() {
             return Err(ConfigError::Curation(problem));
         }
+        if let Some(problem) = settings.stores_problem() {
+            return Err(ConfigError::Stores(problem));
+        }
         Ok(settings)
     }
 
-    /// The store directory: the setting, else `LORE_STORE`, else the default.
+    /// What is wrong with the `stores` setting, if anything.
+    fn stores_problem(&self) -> Option<String> {
+        let writes: Vec<&StoreSetting> = self
+            .stores
+            .iter()
+            .filter(|entry| entry.role == StoreRole::Write)
+            .collect();
+        if writes.len() > 1 {
+            return Some(format!(
+                "{} stores have role \"write\"; traces go to one store: give the others role \"read\"",
+                writes.len()
+            ));
+        }
+        if let (Some(write), Some(store)) = (writes.first(), &self.store)
+            && !store.is_empty()
+            && write.path != *store
+        {
+            return Some(format!(
+                "`store` ({store}) and the write store of `stores` ({}) disagree: set one",
+                write.path
+            ));
+        }
+        self.stores
+            .iter()
+            .find(|entry| entry.path.trim().is_empty())
+            .map(|_| "a store has an empty path".to_string())
+    }
+
+    fn write_entry(&self) -> Option<&StoreSetting> {
+        self.stores
+            .iter()
+            .find(|entry| entry.role == StoreRole::Write)
+    }
+
+    /// The store written to: the write store of `stores`, else the `store` setting, else
+    /// `LORE_STORE`, else the default.
     pub fn store_path(&self) -> PathBuf {
-        resolve_store(self.store.as_deref())
+        match self.write_entry() {
+            Some(write) => PathBuf::from(&write.path),
+            None => resolve_store(self.store.as_deref()),
+        }
+    }
+
+    /// What items of the store written to are labelled with, when stores are layered.
+    pub fn store_name(&self) -> String {
+        self.write_entry()
+            .and_then(|write| write.name.clone())
+            .unwrap_or_else(|| self.store_path().display().to_string())
+    }
+
+    /// The stores read beside it: the read stores of `stores`, then `LORE_READ_STORES`; the
+    /// store written to is never among them.
+    pub fn read_stores(&self) -> Vec<ReadStore> {
+        let written = self.store_path();
+        let mut reads: Vec<ReadStore> = Vec::new();
+        let configured = self
+            .stores
+            .iter()
+            .filter(|entry| entry.role == StoreRole::Read)
+            .map(|entry| ReadStore {
+                name: entry.name.clone().unwrap_or_else(|| entry.path.clone()),
+                path: PathBuf::from(&entry.path),
+            });
+        for read in configured.chain(read_stores_from_env()) {
+            if read.path != written && !reads.iter().any(|known| known.path == read.path) {
+                reads.push(read);
+            }
+        }
+        reads
     }
 
     /// Adds what a workspace's `.lore.toml` says.
@@ -117,6 +245,8 @@ pub enum ConfigError {
     Settings(#[source] serde_json::Error),
     #[error("invalid lore settings: curation: {0}")]
     Curation(String),
+    #[error("invalid lore settings: stores: {0}")]
+    Stores(String),
     #[error("{}: {source}", path.display())]
     Parse {
         path: PathBuf,
@@ -276,6 +406,46 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("loud"), "{error}");
+    }
+
+    #[test]
+    fn layered_stores_name_the_one_written_and_those_read() {
+        let settings = Settings::from_json(Some(json!({"stores": [
+            {"path": "/team", "role": "write", "name": "team"},
+            {"path": "s3://org/lore", "name": "org"},
+            {"path": "/team"},
+            {"path": "/shared"},
+        ]})))
+        .unwrap();
+        assert_eq!(settings.store_path(), PathBuf::from("/team"));
+        assert_eq!(settings.store_name(), "team");
+        let reads = settings.read_stores();
+        // The store written to is never read twice; a read store without a name is its path.
+        let names: Vec<&str> = reads.iter().map(|read| read.name.as_str()).collect();
+        assert_eq!(names[..2], ["org", "/shared"]);
+        assert_eq!(reads[0].path, PathBuf::from("s3://org/lore"));
+    }
+
+    #[test]
+    fn stores_with_two_writers_or_a_disagreeing_store_are_refused() {
+        let two = Settings::from_json(Some(json!({"stores": [
+            {"path": "/a", "role": "write"},
+            {"path": "/b", "role": "write"},
+        ]})))
+        .unwrap_err()
+        .to_string();
+        assert!(two.contains("2 stores have role \"write\""), "{two}");
+        let disagree = Settings::from_json(Some(json!({
+            "store": "/a",
+            "stores": [{"path": "/b", "role": "write"}],
+        })))
+        .unwrap_err()
+        .to_string();
+        assert!(disagree.contains("disagree"), "{disagree}");
+        let role = Settings::from_json(Some(json!({"stores": [{"path": "/a", "role": "owner"}]})))
+            .unwrap_err()
+            .to_string();
+        assert!(role.contains("owner"), "{role}");
     }
 
     #[test]

@@ -20,8 +20,8 @@ use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
 use crate::retrieval::catalog::Catalog;
 use crate::retrieval::context::{self, ContextRequest, Memory};
-use crate::store::Store;
 use crate::store::Versions;
+use crate::store::{Layered, StoreReader};
 use crate::traces::{Experience, Outcome, current_user};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -77,10 +77,11 @@ pub struct ExperienceArgs {
     pub lesson_id: Option<String>,
 }
 
-/// The MCP server's state: the store, and what it serves from it.
+/// The MCP server's state: the stores, and what it serves from them.
 #[derive(Clone)]
 pub struct LoreMcp {
-    store: Store,
+    /// The store written to, first, and the stores read beside it.
+    store: Layered,
     embedder: Arc<dyn Embedder>,
     /// Serves the memory and records nothing (`lore mcp --read-only`).
     read_only: bool,
@@ -91,8 +92,10 @@ pub struct LoreMcp {
 /// What the MCP server serves, read again whenever another process changed the store (each
 /// request first compares the tables' versions: a cheap look).
 struct Served {
-    /// The versions the lessons and the catalog were read at.
-    versions: Versions,
+    /// The versions the lessons and the catalog were read at, one per store.
+    versions: Vec<Versions>,
+    /// The stores, knowing where each served lesson came from.
+    reader: Layered,
     lessons: Arc<HashMap<String, Arc<Lesson>>>,
     /// Loaded at the first request that needs it; dropped when the store changes.
     catalog: Option<Arc<Catalog>>,
@@ -125,16 +128,18 @@ fn json_result<T: serde::Serialize>(value: &T) -> Result<CallToolResult, McpErro
 
 #[tool_router]
 impl LoreMcp {
-    /// The server for `store`, serving `lessons` (read at `versions`) until the store changes.
+    /// The server for `store` (with its lesson origins), serving `lessons` (read at
+    /// `versions`) until a store changes.
     pub fn new(
-        store: Store,
+        store: Layered,
         embedder: Arc<dyn Embedder>,
         lessons: Vec<Lesson>,
-        versions: Versions,
+        versions: Vec<Versions>,
         read_only: bool,
     ) -> LoreMcp {
         let served = Served {
             versions,
+            reader: store.clone(),
             lessons: served_lessons(lessons),
             catalog: None,
         };
@@ -160,10 +165,16 @@ impl LoreMcp {
         if now == served.versions {
             return served;
         }
-        if now.lessons != served.versions.lessons {
+        let lessons_changed = |versions: &[Versions]| -> Vec<u64> {
+            versions.iter().map(|versions| versions.lessons).collect()
+        };
+        if lessons_changed(&now) != lessons_changed(&served.versions) {
             match self.store.lessons().await {
-                Ok(lessons) if !lessons.is_empty() => served.lessons = served_lessons(lessons),
-                Ok(_) => {}
+                Ok((lessons, _)) if lessons.is_empty() => {}
+                Ok((lessons, origins)) => {
+                    served.lessons = served_lessons(lessons);
+                    served.reader = self.store.clone().with_lesson_origins(origins);
+                }
                 Err(error) => {
                     tracing::warn!("failed to reload lessons: {:#}", anyhow::Error::from(error));
                     return served;
@@ -180,12 +191,15 @@ impl LoreMcp {
         self.fresh().await.lessons.clone()
     }
 
+    /// The stores, as retrieval reads them now.
+    async fn reader(&self) -> Layered {
+        self.fresh().await.reader.clone()
+    }
+
     /// What people did with each lesson, read fresh: other processes record traces too.
     async fn votes(&self) -> crate::traces::Votes {
-        self.store
-            .votes()
-            .await
-            .unwrap_or_default()
+        let traces = self.store.traces().await.unwrap_or_default();
+        crate::traces::Votes::from_traces(&traces)
             .with_half_life(crate::learning::Policy::default().half_life_days)
     }
 
@@ -238,8 +252,9 @@ impl LoreMcp {
         let votes = self.votes().await;
         let catalog = self.catalog().await;
         let lessons = self.lessons().await;
+        let reader = self.reader().await;
         let memory = Memory {
-            store: &self.store,
+            store: &reader,
             embedder: self.embedder.as_ref(),
             lessons: &lessons,
             votes: &votes,
@@ -277,7 +292,8 @@ impl LoreMcp {
             .collect();
         let query: String = args.query.chars().take(4000).collect();
         let limit = args.limit.unwrap_or(10).clamp(1, 50);
-        match crate::retrieval::search(&self.store, self.embedder.as_ref(), &lessons, &query, limit)
+        let reader = self.reader().await;
+        match crate::retrieval::search(&reader, self.embedder.as_ref(), &lessons, &query, limit)
             .await
         {
             Ok(items) => json_result(&items),
@@ -347,7 +363,7 @@ impl LoreMcp {
         if let Some(why) = report.problem_with() {
             return tool_error(why);
         }
-        let salt = match self.store.salt().await {
+        let salt = match self.store.first().salt().await {
             Ok(salt) => salt,
             Err(error) => {
                 return tool_error(format!(
@@ -359,6 +375,7 @@ impl LoreMcp {
         let trace = report.into_trace(&salt, &current_user());
         if let Err(error) = self
             .store
+            .first()
             .record_trace(&trace, Some(self.embedder.as_ref()))
             .await
         {
@@ -428,10 +445,11 @@ impl ServerHandler for LoreMcp {
 /// an agent can be given a store it may read but not write.
 pub async fn serve(
     store_path: &std::path::Path,
+    reads: &[crate::config::ReadStore],
     embedder: Arc<dyn Embedder>,
     read_only: bool,
 ) -> anyhow::Result<()> {
-    let memory = if read_only {
+    let mut memory = if read_only {
         crate::memory::load_read_only(store_path, &[], Some(embedder.as_ref())).await
     } else {
         crate::memory::load(store_path, &[], Some(embedder.as_ref())).await
@@ -439,10 +457,13 @@ pub async fn serve(
     if memory.embedder_refused {
         anyhow::bail!("{}", memory.problems.last().cloned().unwrap_or_default());
     }
-    for problem in &memory.problems {
+    let store_name = store_path.display().to_string();
+    let read_problems =
+        crate::memory::add_reads(&mut memory, &store_name, reads, Some(embedder.as_ref())).await;
+    for problem in memory.problems.iter().chain(&read_problems) {
         tracing::warn!("{problem}");
     }
-    let store = memory.store.ok_or_else(|| {
+    let store = memory.layered(&store_name).ok_or_else(|| {
         anyhow::anyhow!(
             "the store could not be opened: {}",
             memory.problems.join("; ")

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::config::ReadStore;
 use crate::embeddings::Embedder;
 use crate::lessons::{self, Lesson, PackError};
-use crate::store::{Store, SyncReport};
+use crate::store::{Layer, Layered, Store, StoreReader, SyncReport};
 use crate::traces::Votes;
 
 /// What loading found.
@@ -19,6 +20,112 @@ pub struct Memory {
     pub store: Option<Store>,
     /// The store was embedded with another model: the embedder must not be used with it.
     pub embedder_refused: bool,
+    /// The stores read beside it ([`add_reads`]).
+    pub reads: Vec<Layer>,
+    /// Lesson id → the name of the store its served copy came from, once reads are added.
+    pub lesson_origins: HashMap<String, String>,
+}
+
+impl Memory {
+    /// The store and the read stores as one reader; `store_name` labels the store's items.
+    pub fn layered(&self, store_name: &str) -> Option<Layered> {
+        let store = self.store.clone()?;
+        let first = Layer {
+            name: store_name.to_string(),
+            store,
+        };
+        Some(
+            Layered::new(first, self.reads.clone())
+                .with_lesson_origins(self.lesson_origins.clone()),
+        )
+    }
+}
+
+/// Opens the stores in `reads` (never creating or writing one) and lays their lessons over
+/// the memory's: the higher version of a lesson wins, the memory's own copy at the same
+/// version. A read store that cannot be used is left out; the problems are returned.
+#[must_use = "a read store left out must be reported"]
+pub async fn add_reads(
+    memory: &mut Memory,
+    store_name: &str,
+    reads: &[ReadStore],
+    embedder: Option<&dyn Embedder>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut layers = vec![(store_name.to_string(), std::mem::take(&mut memory.lessons))];
+    for read in reads {
+        match open_read_store(read, embedder).await {
+            Ok((layer, lessons)) => {
+                layers.push((layer.name.clone(), lessons));
+                memory.reads.push(layer);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let named = layers
+        .iter()
+        .map(|(name, lessons)| (name.as_str(), lessons.clone()))
+        .collect();
+    let (lessons, origins) = crate::store::merged_lessons(named);
+    memory.lessons = lessons;
+    memory.lesson_origins = origins;
+    problems
+}
+
+/// A read store, opened, and its lessons; or why it cannot be read.
+async fn open_read_store(
+    read: &ReadStore,
+    embedder: Option<&dyn Embedder>,
+) -> Result<(Layer, Vec<Lesson>), String> {
+    let shown = read.path.display();
+    if crate::store::Location::is_missing_directory(&read.path) {
+        return Err(format!(
+            "no store at {shown} (read store {}): a read store is never created; check the path",
+            read.name
+        ));
+    }
+    let store = Store::open_read_only(&read.path).await.map_err(|error| {
+        format!(
+            "cannot read the store {}: {:#}; it is left out",
+            read.name,
+            anyhow::Error::from(error)
+        )
+    })?;
+    if let Some(embedder) = embedder
+        && let Some(problem) = other_model(&store, embedder).await?
+    {
+        return Err(format!(
+            "{problem}; the read store {} is left out",
+            read.name
+        ));
+    }
+    let lessons = store.lessons().await.map_err(|error| {
+        format!(
+            "cannot read the lessons of the store {}: {:#}; it is left out",
+            read.name,
+            anyhow::Error::from(error)
+        )
+    })?;
+    let layer = Layer {
+        name: read.name.clone(),
+        store,
+    };
+    Ok((layer, lessons))
+}
+
+/// Why `embedder` must not search `store` (the store records another model), or why that
+/// cannot be told.
+async fn other_model(store: &Store, embedder: &dyn Embedder) -> Result<Option<String>, String> {
+    let current = crate::store::model_label(embedder);
+    match store.embedding_model().await {
+        Ok(Some(recorded)) if recorded != current => Ok(Some(format!(
+            "the store at {} was embedded with {recorded}, and this lore embeds with \
+             {current}: run `lore reembed` on it",
+            store.path()
+        ))),
+        Ok(_) => Ok(None),
+        Err(error) => Err(format!("{:#}", anyhow::Error::from(error))),
+    }
 }
 
 /// Built-in lessons plus the lessons of `packs`; problems are reported, never fatal.
@@ -134,7 +241,7 @@ pub async fn load_read_only(
         ));
         return memory;
     }
-    let store = match Store::open(store_path).await {
+    let store = match Store::open_read_only(store_path).await {
         Ok(store) => store,
         Err(error) => {
             memory.problems.push(format!(
@@ -145,20 +252,13 @@ pub async fn load_read_only(
         }
     };
     if let Some(embedder) = embedder {
-        let current = crate::store::model_label(embedder);
-        match store.embedding_model().await {
-            Ok(Some(recorded)) if recorded != current => {
-                memory.problems.push(format!(
-                    "the store at {} was embedded with {recorded}, and this lore embeds with \
-                     {current}: run `lore reembed` on it",
-                    store.path()
-                ));
+        match other_model(&store, embedder).await {
+            Ok(Some(problem)) => {
+                memory.problems.push(problem);
                 memory.embedder_refused = true;
             }
-            Ok(_) => {}
-            Err(error) => memory
-                .problems
-                .push(format!("{:#}", anyhow::Error::from(error))),
+            Ok(None) => {}
+            Err(problem) => memory.problems.push(problem),
         }
     }
     match store.lessons().await {
@@ -203,10 +303,13 @@ pub async fn read_lessons(store_path: &Path) -> (Vec<Lesson>, Vec<String>) {
     }
 }
 
-/// The memory as the retrieval commands need it: the store (with the packs synced into it),
-/// the lessons that may be served, by id, and what people did with them.
+/// The memory as the retrieval commands need it: the store (with the packs synced into it)
+/// and the stores read beside it, the lessons that may be served, by id, and what people did
+/// with them.
 pub struct OpenMemory {
-    pub store: Store,
+    /// The read stores left out, and why.
+    pub warnings: Vec<String>,
+    pub store: Layered,
     pub lessons: HashMap<String, Arc<Lesson>>,
     pub votes: Votes,
     pub catalog: crate::retrieval::catalog::Catalog,
@@ -217,7 +320,7 @@ impl OpenMemory {
     pub fn memory<'a>(
         &'a self,
         embedder: &'a dyn Embedder,
-    ) -> crate::retrieval::context::Memory<'a> {
+    ) -> crate::retrieval::context::Memory<'a, Layered> {
         crate::retrieval::context::Memory {
             store: &self.store,
             embedder,
@@ -228,16 +331,23 @@ impl OpenMemory {
     }
 }
 
-/// Loads the memory at `store_path` for retrieval; a store that cannot be used is an error.
-pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<OpenMemory> {
-    let memory = load(store_path, &[], Some(embedder)).await;
-    let Some(store) = memory.store else {
+/// Loads the memory at `store_path`, with the stores `reads` beside it, for retrieval; a store
+/// that cannot be used is an error, a read store that cannot is left out with a warning.
+pub async fn open(
+    store_path: &Path,
+    reads: &[ReadStore],
+    embedder: &dyn Embedder,
+) -> anyhow::Result<OpenMemory> {
+    let mut memory = load(store_path, &[], Some(embedder)).await;
+    if memory.store.is_none() {
+        anyhow::bail!("{}", memory.problems.join("; "))
+    }
+    let store_name = store_path.display().to_string();
+    let warnings = add_reads(&mut memory, &store_name, reads, Some(embedder)).await;
+    let Some(store) = memory.layered(&store_name) else {
         anyhow::bail!("{}", memory.problems.join("; "))
     };
-    let votes = store
-        .votes()
-        .await
-        .unwrap_or_default()
+    let votes = Votes::from_traces(&store.traces().await.unwrap_or_default())
         .with_half_life(crate::learning::Policy::default().half_life_days);
     let catalog = crate::retrieval::catalog::Catalog::load(&store).await?;
     let lessons = memory
@@ -247,6 +357,7 @@ pub async fn open(store_path: &Path, embedder: &dyn Embedder) -> anyhow::Result<
         .map(|lesson| (lesson.id.clone(), Arc::new(lesson)))
         .collect();
     Ok(OpenMemory {
+        warnings,
         store,
         lessons,
         votes,

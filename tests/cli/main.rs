@@ -585,19 +585,7 @@ fn mcp_python() -> String {
 #[test]
 fn mcp_server_answers_a_real_mcp_client() {
     let (store, _site) = indexed_tinyframe();
-    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp/client.py");
-    let output = Command::new(mcp_python())
-        .arg(client)
-        .arg(env!("CARGO_BIN_EXE_lore"))
-        .arg(store.path())
-        .output()
-        .expect("the MCP client runs (server/scripts/test.sh installs it)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = mcp_client(store.path(), &[]);
     assert_eq!(result["server"], "lore");
     assert_eq!(
         result["tools"],
@@ -665,20 +653,7 @@ fn a_read_only_mcp_server_serves_the_memory_and_writes_nothing() {
         })
     };
     let before = versions();
-    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp/client.py");
-    let output = Command::new(mcp_python())
-        .arg(client)
-        .arg(env!("CARGO_BIN_EXE_lore"))
-        .arg(store.path())
-        .arg("--read-only")
-        .output()
-        .expect("the MCP client runs (server/scripts/test.sh installs it)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = mcp_client(store.path(), &["--read-only"]);
     assert_eq!(
         result["search"][0]["title"], "tinyframe.Frame.sort_values",
         "{result:#}"
@@ -690,6 +665,59 @@ fn a_read_only_mcp_server_serves_the_memory_and_writes_nothing() {
     );
     assert!(result["resources"].as_u64().unwrap() >= 50);
     assert_eq!(versions(), before, "the store was written to");
+}
+
+/// An agent given a team's store to read (`lore mcp --read-store TEAM`) is served its docs,
+/// labelled with that store, and what it records goes to its own store: the team's store gets
+/// no new version.
+#[test]
+fn an_mcp_server_reads_a_team_store_beside_its_own_and_writes_only_its_own() {
+    let (team, _site) = indexed_tinyframe();
+    let own = tempfile::tempdir().unwrap();
+    let versions = |store: &std::path::Path| {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let opened = lore::store::Store::open(store).await.unwrap();
+            opened.versions().await.unwrap()
+        })
+    };
+    let before = versions(team.path());
+    let team_arg = team.path().to_str().unwrap();
+    let result = mcp_client(own.path(), &["--read-store", team_arg]);
+    let top = &result["search"][0];
+    assert_eq!(top["title"], "tinyframe.Frame.sort_values", "{result:#}");
+    assert_eq!(top["store"], team_arg, "{result:#}");
+    assert_eq!(
+        result["context"]["items"][0]["store"], team_arg,
+        "{result:#}"
+    );
+    assert_eq!(result["recorded_is_error"], false, "{result:#}");
+    assert_eq!(
+        versions(team.path()),
+        before,
+        "the team's store was written to"
+    );
+    assert!(
+        versions(own.path()).traces > 0,
+        "the experience went to its own store"
+    );
+}
+
+/// What the real MCP client (`tests/mcp/client.py`) got from `lore mcp --store STORE ARGS`.
+fn mcp_client(store: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let client = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/mcp/client.py");
+    let output = Command::new(mcp_python())
+        .arg(client)
+        .arg(env!("CARGO_BIN_EXE_lore"))
+        .arg(store)
+        .args(args)
+        .output()
+        .expect("the MCP client runs (server/scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 fn stdout_of(output: &std::process::Output) -> String {

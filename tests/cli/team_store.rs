@@ -256,3 +256,96 @@ fn reembed_moves_a_store_to_this_lores_model() {
         "{items:#}"
     );
 }
+
+/// `lore search --read-store ORG` serves the organisation's lesson labelled with its store and
+/// writes nothing there; a read store that does not exist is said on stderr, not created, and
+/// the search still answers from the store it writes.
+#[test]
+fn a_read_store_is_searched_labelled_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let (org, personal) = (dir.path().join("org"), dir.path().join("personal"));
+    let pack = dir.path().join("org.toml");
+    std::fs::write(
+        &pack,
+        "[[lesson]]\nid = \"org-no-os-system\"\nversion = 1\ntitle = \"os.system runs a shell command through the shell\"\nmessage = \"use subprocess.run with a list of arguments instead of os.system\"\nseverity = \"warning\"\nlibraries = []\nexplanation = \"A string given to a shell is open to injection.\"\nquery = \"(call) @lesson\"\nbad = \"os.system(command)\"\ngood = \"subprocess.run(args)\"\n",
+    )
+    .unwrap();
+    stdout_of(&lore(&["lessons", "import", pack.to_str().unwrap()], &org));
+    let listing = |store: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = walk(store);
+        names.sort();
+        names
+    };
+    let org_files = listing(&org);
+
+    let org_arg = org.to_str().unwrap();
+    let found = stdout_of(&lore(
+        &[
+            "search",
+            "run a shell command with os.system",
+            "--json",
+            "--limit",
+            "5",
+            "--read-store",
+            org_arg,
+        ],
+        &personal,
+    ));
+    let items: Vec<serde_json::Value> = serde_json::from_str(&found).unwrap();
+    let org_lesson = items
+        .iter()
+        .find(|item| item["id"] == "org-no-os-system")
+        .unwrap_or_else(|| panic!("the organisation's lesson is found: {found}"));
+    assert_eq!(org_lesson["store"], org_arg);
+    assert!(
+        items.iter().all(|item| item["store"].is_string()),
+        "{found}"
+    );
+    let doctor = lore(&["doctor", "--read-store", org_arg], &personal);
+    let doctor = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        doctor.contains(&format!("read store: {org_arg}\n")),
+        "{doctor}"
+    );
+    assert!(doctor.contains("lessons: 1 "), "{doctor}");
+    assert!(doctor.contains("writable: not tried"), "{doctor}");
+    assert_eq!(
+        listing(&org),
+        org_files,
+        "nothing was written to the read store"
+    );
+
+    let missing = dir.path().join("no-such-store");
+    let output = lore(
+        &[
+            "search",
+            "bare except",
+            "--json",
+            "--read-store",
+            missing.to_str().unwrap(),
+        ],
+        &personal,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no store at") && stderr.contains("never created"),
+        "{stderr}"
+    );
+    assert!(!missing.exists());
+}
+
+/// Every file under `dir`, with its size: what a reader must leave as it was.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            let size = std::fs::metadata(&path).unwrap().len();
+            found.push(format!("{} {size}", path.display()));
+        }
+    }
+    found
+}

@@ -13,6 +13,7 @@ mod curation;
 mod diagnostics;
 mod hardening;
 mod hover;
+mod layered_stores;
 mod limits;
 mod malformed;
 mod team_store;

@@ -40,7 +40,7 @@ async fn accept_first_fix(client: &mut LspClient, uri: &str, diagnostics: &[serd
 
 /// The traces in `store`, once there are some: written by a server that starts cold (the
 /// model, the store and its lessons load first), so the wait allows for a busy machine.
-async fn stored_traces(store: &std::path::Path) -> Vec<lore::traces::Trace> {
+pub(crate) async fn stored_traces(store: &std::path::Path) -> Vec<lore::traces::Trace> {
     eventually_within(Duration::from_secs(120), || async move {
         let opened = lore::store::Store::open(store).await.ok()?;
         let traces = opened.traces().await.ok()?;
@@ -49,7 +49,8 @@ async fn stored_traces(store: &std::path::Path) -> Vec<lore::traces::Trace> {
     .await
 }
 
-async fn lore_cli(args: &[&str], store: &std::path::Path) -> String {
+/// `lore ARGS --store STORE`, which must succeed: its stdout.
+pub(crate) async fn lore_cli(args: &[&str], store: &std::path::Path) -> String {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_lore"))
         .args(args)
         .arg("--store")

@@ -113,6 +113,11 @@ step('pure helpers: settings, versions, store checks', function()
   local clean, problems = lore.clean_settings({ debounceMs = 0, traces = 'yes', color = 'red', store = '/tmp/x/' })
   assert(vim.deep_equal(clean, { debounceMs = 0, store = '/tmp/x' }), vim.inspect(clean))
   assert(#problems == 2, vim.inspect(problems))
+  local layered = lore.clean_settings({ stores = { { path = '/org/lore/', name = 'org' }, { path = 's3://team/lore' } } })
+  assert(
+    vim.deep_equal(layered.stores, { { path = '/org/lore', name = 'org' }, { path = 's3://team/lore' } }),
+    vim.inspect(layered)
+  )
   assert(lore.version_at_least('0.10.0', '0.9.0') and not lore.version_at_least('0.0.9', '0.1.0'))
   assert(lore.store_problem(store) == nil, 'the test store is writable')
   assert(lore.store_problem(workspace .. '/not/yet/created') == nil, 'a store that can be created')

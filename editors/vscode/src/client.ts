@@ -244,7 +244,7 @@ export class Session implements vscode.Disposable {
   private onDidChangeConfiguration(event: vscode.ConfigurationChangeEvent): void {
     if (!event.affectsConfiguration("lore")) return;
     if (RESTART_SETTINGS.some((key) => event.affectsConfiguration(key))) {
-      this.output.info("the server path or arguments changed: restarting");
+      this.output.info("the server path, its arguments or the stores changed: restarting");
       void this.restart({ userInitiated: true });
       return;
     }

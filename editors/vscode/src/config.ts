@@ -13,13 +13,24 @@ export interface ServerSettings {
   semanticHints?: boolean;
   semanticDebounceMs?: number;
   semanticThreshold?: number;
+  stores?: StoreSetting[];
+}
+
+/** One layered store (`lore.stores`). */
+export interface StoreSetting {
+  path: string;
+  role?: "read" | "write";
+  name?: string;
 }
 
 export type Severity = "error" | "warning" | "info" | "hint";
 const SEVERITIES: readonly string[] = ["error", "warning", "info", "hint"];
 
-/** Settings whose change needs a new server process; the others go by didChangeConfiguration. */
-export const RESTART_SETTINGS = ["lore.server.path", "lore.server.extraArgs"] as const;
+/**
+ * Settings whose change needs a new server process (the server opens its stores once, at
+ * start); the others go by didChangeConfiguration.
+ */
+export const RESTART_SETTINGS = ["lore.server.path", "lore.server.extraArgs", "lore.store", "lore.stores"] as const;
 
 /** The oldest `lore` this extension works with. */
 export const MIN_SERVER_VERSION = "0.1.0";
@@ -89,6 +100,23 @@ export function serverSettings(
     } else if (value !== undefined && value !== null) wrongType(key, "a list of strings");
   }
 
+  const stores = read("stores");
+  if (Array.isArray(stores)) {
+    const clean: StoreSetting[] = [];
+    for (const entry of stores as unknown[]) {
+      const problem = storeSettingProblem(entry);
+      if (problem !== undefined) {
+        problems.push(`lore.stores: ${problem}; ignoring that entry`);
+        continue;
+      }
+      const setting = entry as StoreSetting;
+      // A URI (s3://…) is passed as it is; a path has `~` and `${workspaceFolder}` expanded.
+      const path = setting.path.includes("://") ? setting.path.trim() : expandPath(setting.path, context);
+      clean.push({ ...setting, path });
+    }
+    settings.stores = clean;
+  } else if (stores !== undefined && stores !== null) wrongType("stores", "a list of {path, role, name}");
+
   const overrides = read("severityOverrides");
   if (overrides !== undefined && overrides !== null) {
     if (typeof overrides === "object" && !Array.isArray(overrides)) {
@@ -106,6 +134,20 @@ export function serverSettings(
     } else wrongType("severityOverrides", "an object of lesson id → severity");
   }
   return { settings, problems };
+}
+
+/** What is wrong with one entry of `lore.stores`, or undefined. */
+function storeSettingProblem(entry: unknown): string | undefined {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return "an entry is not an object";
+  const { path, role, name, ...rest } = entry as Record<string, unknown>;
+  if (typeof path !== "string" || path.trim() === "") return "an entry has no path";
+  if (role !== undefined && role !== "read" && role !== "write") {
+    return `${path}: role should be "read" or "write"`;
+  }
+  if (name !== undefined && typeof name !== "string") return `${path}: name should be a string`;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) return `${path}: unknown key ${unknown[0]}`;
+  return undefined;
 }
 
 /** `lore 0.1.0` or `0.1.0-dev` → [0, 1, 0]; undefined when there is no version in the text. */

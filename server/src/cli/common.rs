@@ -51,3 +51,17 @@ pub fn progress_bar(message: &'static str, unit: &str) -> Option<indicatif::Prog
     bar.set_message(message);
     Some(bar)
 }
+
+/// The memory for the retrieval commands, with the read stores; a read store left out is
+/// said on stderr.
+pub async fn open_memory(
+    store_path: &std::path::Path,
+    reads: &[crate::config::ReadStore],
+    embedder: &dyn crate::embeddings::Embedder,
+) -> anyhow::Result<crate::memory::OpenMemory> {
+    let open = crate::memory::open(store_path, reads, embedder).await?;
+    for warning in &open.warnings {
+        warn(&format!("lore: {warning}"));
+    }
+    Ok(open)
+}

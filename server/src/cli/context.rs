@@ -28,7 +28,11 @@ pub struct ContextArgs {
     pub json: bool,
 }
 
-pub fn run(args: &ContextArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &ContextArgs,
+    store_path: &Path,
+    reads: &[crate::config::ReadStore],
+) -> anyhow::Result<ExitCode> {
     let text = crate::bounded::read_text(&args.file, crate::documents::MAX_ANALYZED_BYTES as u64)
         .with_context(|| args.file.display().to_string())?;
     let document = Document::new(text, 0);
@@ -52,7 +56,7 @@ pub fn run(args: &ContextArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
         .context("the embedding model is needed for context: run `lore doctor`")?;
     let (result, _) = runtime()
         .block_on(async {
-            let open = crate::memory::open(store_path, embedder.as_ref()).await?;
+            let open = super::common::open_memory(store_path, reads, embedder.as_ref()).await?;
             let memory = open.memory(embedder.as_ref());
             let request = ContextRequest {
                 text: &document.text,

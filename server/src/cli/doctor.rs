@@ -10,7 +10,7 @@ use crate::embeddings::{Embedder, ModelEmbedder, ModelLocation, ModelSettings};
 const SETUP_HINT: &str = "install the model and ONNX Runtime with `server/scripts/setup.sh` from a lore checkout \
 (or set LORE_MODEL_DIR and LORE_ORT_DYLIB; or LORE_MODEL=AllMiniLML6V2 to download a model with fastembed)";
 
-pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(store: &Path, reads: &[crate::config::ReadStore]) -> anyhow::Result<ExitCode> {
     let mut healthy = true;
     say(&format!("lore {}", env!("CARGO_PKG_VERSION")));
 
@@ -81,18 +81,22 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
 
     say(&format!("store: {}", store.display()));
     if !crate::store::Location::is_missing_directory(store) {
-        match current_thread_runtime().block_on(store_report(store, model_label.as_deref())) {
-            Ok((lines, model_matches)) => {
-                lines.iter().for_each(|line| say(&format!("  {line}")));
-                healthy &= model_matches;
-            }
-            Err(error) => {
-                healthy = false;
-                say(&format!("  cannot open: {error:#}"));
-            }
-        }
+        healthy &= say_store_report(store, model_label.as_deref(), Role::Written);
     } else {
         say("  not created yet: `lore serve` or `lore lessons import` creates it");
+    }
+    for read in reads {
+        let path = read.path.display().to_string();
+        match read.name == path {
+            true => say(&format!("read store: {path}")),
+            false => say(&format!("read store {}: {path}", read.name)),
+        }
+        if crate::store::Location::is_missing_directory(&read.path) {
+            healthy = false;
+            say("  MISSING: a read store is never created; check the path");
+            continue;
+        }
+        healthy &= say_store_report(&read.path, model_label.as_deref(), Role::Read);
     }
     // What is missing was said above, with what to do: an unhealthy setup is a finding, not an
     // error.
@@ -104,11 +108,40 @@ pub fn run(store: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// What `lore doctor` says of the store: where and what it is, its schema and embedding model,
-/// each table's version and rows, and whether this process can write to it; and whether its
-/// model is `model` (this lore's, when it loads).
-async fn store_report(store: &Path, model: Option<&str>) -> anyhow::Result<(Vec<String>, bool)> {
-    let opened = crate::store::Store::open(store).await?;
+/// Says what [`store_report`] finds; whether the store is healthy.
+fn say_store_report(store: &Path, model: Option<&str>, role: Role) -> bool {
+    match current_thread_runtime().block_on(store_report(store, model, role)) {
+        Ok((lines, model_matches)) => {
+            lines.iter().for_each(|line| say(&format!("  {line}")));
+            model_matches
+        }
+        Err(error) => {
+            say(&format!("  cannot open: {error:#}"));
+            false
+        }
+    }
+}
+
+/// Whether lore writes to a store or only reads it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Written,
+    Read,
+}
+
+/// What `lore doctor` says of a store: where and what it is, its schema and embedding model,
+/// each table's version and rows, and whether this process can write to it (a read store is
+/// not tried: nothing is written to it); and whether its model is `model` (this lore's, when
+/// it loads).
+async fn store_report(
+    store: &Path,
+    model: Option<&str>,
+    role: Role,
+) -> anyhow::Result<(Vec<String>, bool)> {
+    let opened = match role {
+        Role::Written => crate::store::Store::open(store).await?,
+        Role::Read => crate::store::Store::open_read_only(store).await?,
+    };
     let recorded = opened.embedding_model().await?;
     let model_matches = match (recorded.as_deref(), model) {
         (Some(recorded), Some(model)) => recorded == model,
@@ -140,7 +173,10 @@ async fn store_report(store: &Path, model: Option<&str>) -> anyhow::Result<(Vec<
         format!("lessons: {lessons} (table version {})", versions.lessons),
         format!("traces: {traces} (table version {})", versions.traces),
         format!("docs: {docs} chunks (table version {})", versions.docs),
-        format!("writable: {}", writable(&opened).await),
+        match role {
+            Role::Written => format!("writable: {}", writable(&opened).await),
+            Role::Read => "writable: not tried (a read store: lore never writes to it)".into(),
+        },
     ];
     Ok((lines, model_matches))
 }

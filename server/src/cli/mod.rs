@@ -37,6 +37,11 @@ pub struct Cli {
     /// The LanceDB store directory (default: $LORE_STORE, else $XDG_DATA_HOME/lore/store).
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// A store to read beside it, never written: a team's or an organisation's (a directory
+    /// or `s3://bucket/prefix`); repeat for several (default: $LORE_READ_STORES, separated
+    /// by commas). Its lessons, docs and experience are served, labelled with its path.
+    #[arg(long = "read-store", global = true, value_name = "DIR|URI")]
+    pub read_stores: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -103,11 +108,24 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = crate::config::resolve_store(cli.store.as_deref().and_then(|path| path.to_str()));
+    let reads: Vec<crate::config::ReadStore> = match cli.read_stores.is_empty() {
+        true => crate::config::read_stores_from_env(),
+        false => cli
+            .read_stores
+            .iter()
+            .map(|path| crate::config::ReadStore::at(path))
+            .collect(),
+    };
     match cli.command {
         Command::Serve(args) => {
             if let Some(explicit) = &cli.store {
                 // SAFETY: set before the runtime starts any thread.
                 unsafe { std::env::set_var("LORE_STORE", explicit) };
+            }
+            if !cli.read_stores.is_empty() {
+                let joined = cli.read_stores.join(",");
+                // SAFETY: set before the runtime starts any thread.
+                unsafe { std::env::set_var(crate::config::READ_STORES_VAR, joined) };
             }
             let choice = args.embedder;
             let runtime = runtime();
@@ -125,18 +143,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lessons(command) => lessons::run(command, &store),
         Command::Traces(command) => traces::run(command, &store),
         Command::Curate(args) => curate::run(&args, &store),
-        Command::Doctor => doctor::run(&store),
+        Command::Doctor => doctor::run(&store, &reads),
         Command::Reembed(args) => reembed::run(&args, &store),
         Command::IndexDocs(args) => index_docs::run(&args, &store),
-        Command::Search(args) => search::run(&args, &store),
-        Command::Context(args) => context::run(&args, &store),
-        Command::Eval(command) => eval::run(command, &store),
+        Command::Search(args) => search::run(&args, &store, &reads),
+        Command::Context(args) => context::run(&args, &store, &reads),
+        Command::Eval(command) => eval::run(command, &store, &reads),
         Command::Mcp(args) => {
             let embedder = load_embedder(EmbedderChoice::Model)
                 .context("the embedding model is unavailable: run `lore doctor`")
                 .context("mcp")?;
             runtime()
-                .block_on(crate::mcp::serve(&store, embedder, args.read_only))
+                .block_on(crate::mcp::serve(&store, &reads, embedder, args.read_only))
                 .context("mcp")?;
             Ok(ExitCode::SUCCESS)
         }

@@ -18,7 +18,11 @@ pub struct SearchArgs {
     pub json: bool,
 }
 
-pub fn run(args: &SearchArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &SearchArgs,
+    store_path: &Path,
+    reads: &[crate::config::ReadStore],
+) -> anyhow::Result<ExitCode> {
     if args.query.trim().is_empty() {
         anyhow::bail!("the query is empty");
     }
@@ -27,7 +31,7 @@ pub fn run(args: &SearchArgs, store_path: &Path) -> anyhow::Result<ExitCode> {
     let items = runtime()
         .block_on(async {
             // Syncs the packs first, so a new store has its lessons embedded.
-            let open = crate::memory::open(store_path, embedder.as_ref()).await?;
+            let open = super::common::open_memory(store_path, reads, embedder.as_ref()).await?;
             let lessons: Vec<crate::lessons::Lesson> = open
                 .lessons
                 .values()

@@ -63,7 +63,7 @@ pub async fn context(session: &Arc<Session>, params: ContextParams) -> Result<Co
     let (store, embedder, lessons, votes, catalog) = {
         let state = session.state();
         (
-            state.store.clone(),
+            state.reader.clone(),
             state.embedder.clone(),
             state.lessons.served.clone(),
             state.votes.clone(),

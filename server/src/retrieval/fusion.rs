@@ -64,6 +64,7 @@ mod tests {
             libraries: Vec::new(),
             provenance: String::new(),
             trust: None,
+            store: None,
         }
     }
 

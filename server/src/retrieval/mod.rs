@@ -60,6 +60,10 @@ pub struct Item {
     /// weigh, never instructions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust: Option<String>,
+    /// The name of the store it came from, when several stores are layered (a personal, a
+    /// team and an organisation's store, say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 /// Reciprocal-rank fusion damping for plain searches: the usual 60, so that agreement between
@@ -90,7 +94,9 @@ pub async fn search(
         .enumerate()
     {
         if let Some(lesson) = by_id.get(id.as_str()) {
-            add(rank, lesson_item(lesson));
+            let mut item = lesson_item(lesson);
+            item.store = store.lesson_store(&lesson.id);
+            add(rank, item);
         }
     }
     for (rank, hit) in store
@@ -140,6 +146,7 @@ pub(crate) fn lesson_item(lesson: &Lesson) -> Item {
             .stale
             .as_ref()
             .map(|stale| format!("possibly out of date: {stale}")),
+        store: None,
     }
 }
 
@@ -153,6 +160,7 @@ pub(crate) fn doc_item(hit: DocHit) -> Item {
         libraries: vec![hit.library],
         provenance: format!("{} docstring at {}", hit.kind, hit.source),
         trust: Some("the installed library's documentation".into()),
+        store: hit.store,
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tower_lsp_server::ls_types::MessageType;
 
 use super::Session;
+use crate::store::{Layered, StoreReader};
 use crate::traces::{Trace, TraceRecorder, Votes, current_user};
 
 /// How long a request waits for the memory before it is told to try again.
@@ -32,7 +33,9 @@ impl Session {
                 .ok()
                 .flatten();
             let packs = session.state().settings.packs.clone();
-            let memory = crate::memory::load(&store_path, &packs, embedder.as_deref()).await;
+            let memory = session
+                .load_memory(&store_path, &packs, embedder.as_deref())
+                .await;
             // A store of another model: no vectors of this one go near it.
             let embedder = if memory.embedder_refused {
                 session
@@ -56,8 +59,8 @@ impl Session {
                     .log_message(MessageType::ERROR, problem)
                     .await;
             }
-            if let Some(store) = memory.store.clone() {
-                session.attach_store(store, embedder.clone()).await;
+            if let Some(reader) = session.reader_of(&memory) {
+                session.attach_store(reader, embedder.clone()).await;
             }
             if memory.store.is_none() || memory.sync.is_none() {
                 // Users do not see log messages: say it where they look.
@@ -108,16 +111,47 @@ impl Session {
         });
     }
 
-    /// Serves `store`: its versions, trust, identity salt, retrieval catalog and a trace
-    /// recorder, then the traces that waited for it.
+    /// The store and the stores read beside it (`lore.stores`, `LORE_READ_STORES`), with the
+    /// packs synced into the store, and their lessons merged.
+    async fn load_memory(
+        &self,
+        store_path: &std::path::Path,
+        packs: &[String],
+        embedder: Option<&dyn crate::embeddings::Embedder>,
+    ) -> crate::memory::Memory {
+        let mut memory = crate::memory::load(store_path, packs, embedder).await;
+        let (name, reads) = {
+            let state = self.state();
+            (state.settings.store_name(), state.settings.read_stores())
+        };
+        let problems = crate::memory::add_reads(&mut memory, &name, &reads, embedder).await;
+        for problem in problems {
+            tracing::error!("{problem}");
+            let message = format!("lore: {problem}");
+            self.client
+                .show_message(MessageType::WARNING, message)
+                .await;
+        }
+        memory
+    }
+
+    /// The loaded stores as the one reader retrieval uses.
+    fn reader_of(&self, memory: &crate::memory::Memory) -> Option<Layered> {
+        memory.layered(&self.state().settings.store_name())
+    }
+
+    /// Serves the stores of `reader`: their versions, trust, retrieval catalog; the identity
+    /// salt of the store written to, and a trace recorder writing to it; then the traces that
+    /// waited for it.
     async fn attach_store(
         self: &Arc<Session>,
-        store: crate::store::Store,
+        reader: Layered,
         embedder: Option<Arc<dyn crate::embeddings::Embedder>>,
     ) {
         // Read the versions first: whatever is written after is picked up by the watch.
-        let versions = store.versions().await.unwrap_or_default();
-        let traces = store.traces().await.unwrap_or_else(|error| {
+        let versions = reader.versions().await.unwrap_or_default();
+        let store = reader.first().clone();
+        let traces = reader.traces().await.unwrap_or_else(|error| {
             tracing::warn!(
                 "failed to read the lessons' traces: {:#}",
                 anyhow::Error::from(error)
@@ -143,7 +177,7 @@ impl Session {
                 None
             }
         };
-        let catalog = crate::retrieval::catalog::Catalog::load_with(&store, &traces)
+        let catalog = crate::retrieval::catalog::Catalog::load_with(&reader, &traces)
             .await
             .unwrap_or_else(|error| {
                 tracing::warn!("failed to read the retrieval catalog: {error:#}");
@@ -167,6 +201,8 @@ impl Session {
             state.votes = votes.with_half_life(state.settings.curation.half_life_days);
             state.catalog = Arc::new(catalog);
             state.versions = versions;
+            state.store = Some(reader.first().clone());
+            state.reader = Some(reader);
             state.known_traces = traces.into_iter().map(|trace| trace.id).collect();
             state.identity = identity;
             state.recorder = Some(recorder);
@@ -195,11 +231,13 @@ impl Session {
                 if weak.upgrade().is_none() {
                     return;
                 }
-                let memory = crate::memory::load(&store_path, &packs, embedder.as_deref()).await;
                 let Some(session) = weak.upgrade() else {
                     return;
                 };
-                let Some(store) = memory.store.clone() else {
+                let memory = session
+                    .load_memory(&store_path, &packs, embedder.as_deref())
+                    .await;
+                let Some(reader) = session.reader_of(&memory) else {
                     tracing::warn!(
                         "the store at {} is still unavailable (next try in {} s): {}",
                         store_path.display(),
@@ -213,12 +251,8 @@ impl Session {
                 } else {
                     embedder.clone()
                 };
-                session.attach_store(store.clone(), embedder.clone()).await;
-                {
-                    let mut state = session.state();
-                    state.embedder = embedder;
-                    state.store = Some(store);
-                }
+                session.attach_store(reader, embedder.clone()).await;
+                session.state().embedder = embedder;
                 if !memory.lessons.is_empty() {
                     for problem in session.set_lessons(memory.lessons) {
                         tracing::error!("{problem}");

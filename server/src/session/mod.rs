@@ -81,8 +81,9 @@ pub struct State {
     pub votes: Votes,
     /// The salted identities stamped on this session's traces (known once the store is).
     pub identity: Option<Identity>,
-    /// The versions of the store's tables that what is served was read at.
-    pub versions: crate::store::Versions,
+    /// The versions of the stores' tables that what is served was read at (one per store of
+    /// `reader`).
+    pub versions: Vec<crate::store::Versions>,
     /// The ids of the traces counted in `votes` and `catalog`.
     pub known_traces: std::collections::HashSet<String>,
     /// When the person last edited: background curation waits for a pause in typing.
@@ -96,7 +97,10 @@ pub struct State {
     pub workspace_root: Option<PathBuf>,
     pub pull_diagnostics: bool,
     pub recorder: Option<TraceRecorder>,
+    /// The store traces are written to.
     pub store: Option<crate::store::Store>,
+    /// It and the stores read beside it, as retrieval reads them.
+    pub reader: Option<crate::store::Layered>,
     pub embedder: Option<Arc<dyn Embedder>>,
     /// Fixes and dismissals the client ran.
     claims: Vec<Claim>,
@@ -159,6 +163,7 @@ impl Session {
             pull_diagnostics: false,
             recorder: None,
             store: None,
+            reader: None,
             embedder: None,
             claims: Vec::new(),
             pending_hand_fixes: Vec::new(),

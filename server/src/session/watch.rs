@@ -1,5 +1,6 @@
-//! Watching the store for what other processes wrote: every couple of seconds (off the typing
-//! path) the tables' versions are compared with those last read; new or changed lessons are
+//! Watching the stores (the one written to and those read beside it) for what other processes
+//! wrote: every couple of seconds (off the typing path) the tables' versions are compared with
+//! those last read; new or changed lessons are
 //! served and the open documents analyzed again, new traces update trust and the retrieval
 //! catalog, new documentation reloads the catalog. Nothing is read when nothing changed.
 
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use super::Session;
 use crate::retrieval::catalog::Catalog;
+use crate::store::{Layered, StoreReader, Versions};
 use crate::traces::Trace;
 
 /// How often the tables' versions are looked at: someone else's approval shows within this
@@ -29,63 +31,85 @@ impl Session {
         });
     }
 
-    /// Reads what changed in the store since it was last read, and serves it.
+    /// Reads what changed in the stores since they were last read, and serves it.
     pub async fn refresh_from_store(self: &Arc<Session>) {
-        let (store, known) = {
+        let (reader, known) = {
             let state = self.state();
-            (state.store.clone(), state.versions)
+            (state.reader.clone(), state.versions.clone())
         };
-        let Some(store) = store else {
+        let Some(reader) = reader else {
             return;
         };
-        let now = match store.versions().await {
+        let now = match reader.versions().await {
             Ok(now) => now,
             Err(error) => {
                 tracing::warn!("cannot look at the store: {:#}", anyhow::Error::from(error));
                 return;
             }
         };
-        if now.lessons != known.lessons {
-            self.reload_lessons(&store, now.lessons).await;
+        let changed = |table: fn(&Versions) -> u64| {
+            now.len() != known.len() || now.iter().zip(&known).any(|(a, b)| table(a) != table(b))
+        };
+        // A read that fails is tried again at the next look: the versions stay as they were.
+        let mut served = true;
+        if changed(|versions| versions.lessons) {
+            served &= self.reload_lessons(&reader, &now).await;
         }
-        if now.traces != known.traces {
-            self.learn_new_traces(&store, now.traces).await;
+        for (index, layer) in reader.layers().iter().enumerate() {
+            let before = known.get(index).map(|versions| versions.traces);
+            if before != Some(now[index].traces) {
+                served &= self.learn_new_traces(&layer.store).await;
+            }
         }
-        if now.docs != known.docs {
-            self.reload_catalog(&store, now.docs).await;
+        if changed(|versions| versions.docs) {
+            served &= self.reload_catalog(&reader).await;
+        }
+        if served {
+            self.state().versions = now;
         }
     }
 
-    async fn reload_lessons(self: &Arc<Session>, store: &crate::store::Store, version: u64) {
-        let (lessons, vectors) = match tokio::try_join!(store.lessons(), store.lesson_vectors()) {
+    /// Serves the lessons of every store again, merged.
+    async fn reload_lessons(self: &Arc<Session>, reader: &Layered, now: &[Versions]) -> bool {
+        let (lessons, origins) = match reader.lessons().await {
             Ok(read) => read,
             Err(error) => {
                 tracing::warn!("failed to reload lessons: {:#}", anyhow::Error::from(error));
-                return;
+                return false;
             }
         };
         if lessons.is_empty() {
-            return;
+            return true;
         }
+        let reader = reader.clone().with_lesson_origins(origins);
+        let vectors = match reader.lesson_vectors().await {
+            Ok(vectors) => vectors,
+            Err(error) => {
+                tracing::warn!("failed to reload lessons: {:#}", anyhow::Error::from(error));
+                return false;
+            }
+        };
         {
             let mut state = self.state();
-            state.versions.lessons = version;
+            state.reader = Some(reader);
             Arc::make_mut(&mut state.catalog).set_lessons(vectors);
         }
         for problem in self.set_lessons(lessons) {
             tracing::error!("{problem}");
         }
-        tracing::info!("lessons reloaded (store version {version})");
+        let versions: Vec<u64> = now.iter().map(|versions| versions.lessons).collect();
+        tracing::info!("lessons reloaded (store versions {versions:?})");
         self.reanalyze_all();
+        true
     }
 
-    /// Reads only the traces not seen yet (their ids first: a cheap column).
-    async fn learn_new_traces(&self, store: &crate::store::Store, version: u64) {
+    /// Reads only the traces of `store` not seen yet (their ids first: a cheap column).
+    async fn learn_new_traces(&self, store: &crate::store::Store) -> bool {
         let ids = match store.trace_ids().await {
             Ok(ids) => ids,
             Err(error) => {
                 tracing::warn!("failed to read trace ids: {:#}", anyhow::Error::from(error));
-                return;
+                return false;
             }
         };
         let new: Vec<String> = {
@@ -101,7 +125,7 @@ impl Session {
                     "failed to read new traces: {:#}",
                     anyhow::Error::from(error)
                 );
-                return;
+                return false;
             }
         };
         if !traces.is_empty() {
@@ -110,17 +134,19 @@ impl Session {
         for trace in &traces {
             self.learn_trace(trace);
         }
-        self.state().versions.traces = version;
+        true
     }
 
-    async fn reload_catalog(&self, store: &crate::store::Store, version: u64) {
-        match Catalog::load(store).await {
+    async fn reload_catalog(&self, reader: &Layered) -> bool {
+        match Catalog::load(reader).await {
             Ok(catalog) => {
-                let mut state = self.state();
-                state.catalog = Arc::new(catalog);
-                state.versions.docs = version;
+                self.state().catalog = Arc::new(catalog);
+                true
             }
-            Err(error) => tracing::warn!("failed to reload the retrieval catalog: {error:#}"),
+            Err(error) => {
+                tracing::warn!("failed to reload the retrieval catalog: {error:#}");
+                false
+            }
         }
     }
 

@@ -29,6 +29,10 @@ pub struct DocHit {
     pub text: String,
     pub source: String,
     pub score: f32,
+    /// The name of the store it was read from, when several are layered (see [`Layered`]).
+    ///
+    /// [`Layered`]: super::Layered
+    pub store: Option<String>,
 }
 
 impl Store {
@@ -405,6 +409,7 @@ fn hits_from_batches(
                 text: texts.value(row).to_string(),
                 source: sources.value(row).to_string(),
                 score: scores.map(|scores| scores.value(row)).unwrap_or(0.0),
+                store: None,
             });
         }
     }

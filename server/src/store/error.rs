@@ -153,4 +153,14 @@ pub enum SchemaError {
     },
     #[error("the store's schema version `{found}` is not a number")]
     Unreadable { found: String },
+    #[error(
+        "the store at {location} was written by an older lore (store schema {found}; this lore \
+         reads {supported}) and is only read here: open it once with a lore that may write to \
+         it (`lore doctor --store {location}`) to bring it up to date"
+    )]
+    OlderReadOnly {
+        location: String,
+        found: u32,
+        supported: u32,
+    },
 }

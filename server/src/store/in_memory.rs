@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::docs::DocHit;
 use super::error::StoreError;
-use super::reader::StoreReader;
+use super::reader::{Recalled, StoreReader};
 use crate::docs::DocChunk;
 use crate::docs::chunk::MAX_CHUNKS_PER_ITEM;
 use crate::embeddings::Embedder;
@@ -152,12 +152,13 @@ impl StoreReader for InMemoryStore {
         &self,
         vector: &[f32],
         limit: usize,
-    ) -> Result<Vec<(Trace, f32)>, StoreError> {
-        let scored = self
-            .traces
-            .iter()
-            .filter_map(|(trace, row)| Some((trace.clone(), cosine_distance(vector, row)?)));
-        Ok(best(scored, limit, |a, b| a.1.total_cmp(&b.1)))
+    ) -> Result<Vec<Recalled>, StoreError> {
+        let scored = self.traces.iter().filter_map(|(trace, row)| {
+            Some(Recalled::new(trace.clone(), cosine_distance(vector, row)?))
+        });
+        Ok(best(scored, limit, |a, b| {
+            a.distance.total_cmp(&b.distance)
+        }))
     }
 
     async fn traces(&self) -> Result<Vec<Trace>, StoreError> {
@@ -208,6 +209,7 @@ fn hit(chunk: &DocChunk) -> DocHit {
         text: chunk.text.clone(),
         source: chunk.source.clone(),
         score: 0.0,
+        store: None,
     }
 }
 

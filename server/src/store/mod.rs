@@ -11,6 +11,7 @@
 mod docs;
 mod error;
 mod in_memory;
+mod layered;
 mod lessons;
 mod location;
 mod meta;
@@ -34,9 +35,10 @@ use crate::embeddings::Embedder;
 pub use docs::DocHit;
 pub use error::{SchemaError, StoreError};
 pub use in_memory::InMemoryStore;
+pub use layered::{Layer, Layered, merged_lessons};
 pub use lessons::SyncReport;
 pub use location::{Location, LocationError};
-pub use reader::StoreReader;
+pub use reader::{Recalled, StoreReader};
 pub use reembed::ReembedReport;
 pub use schema::{SCHEMA_VERSION, model_label};
 
@@ -81,6 +83,21 @@ impl Store {
                 source,
             })?;
         }
+        let store = Store::connect(location).await?;
+        let checked = store.check_schema().await;
+        store.checked(checked)
+    }
+
+    /// Opens the database at `path` to read it only: nothing is created, migrated or stamped
+    /// (a store of an older lore is refused with what to do).
+    pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let store = Store::connect(Location::of_path(path)?).await?;
+        let checked = store.check_schema_read_only().await;
+        store.checked(checked)
+    }
+
+    /// The connection to the database at `location`.
+    async fn connect(location: Location) -> Result<Store, StoreError> {
         let uri = location.uri();
         // LanceDB's default caches (6 GiB of index, 1 GiB of metadata) would let a long-running
         // server grow with every distinct query; lore's tables are small, so cap them.
@@ -105,17 +122,22 @@ impl Store {
             }
             Err(source) => return Err(StoreError::Open { uri, source }),
         };
-        let store = Store {
+        Ok(Store {
             connection,
             location,
             path: uri,
             salt: Arc::default(),
-        };
-        match store.check_schema().await {
-            Ok(()) => Ok(store),
+        })
+    }
+
+    /// `self` once its schema check passed; the check's failure, said of an object store as
+    /// unreachable when it is the first request to it.
+    fn checked(self, check: Result<(), StoreError>) -> Result<Store, StoreError> {
+        match check {
+            Ok(()) => Ok(self),
             // The first request to an object store tells whether it can be reached at all.
-            Err(error) if store.location.directory().is_none() => Err(StoreError::Unreachable {
-                uri: store.path,
+            Err(error) if self.location.directory().is_none() => Err(StoreError::Unreachable {
+                uri: self.path,
                 source: Box::new(error),
             }),
             Err(error) => Err(error),

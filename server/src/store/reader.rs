@@ -49,15 +49,41 @@ pub trait StoreReader: Sync {
     /// Every documented object: (qualified name, library).
     fn doc_names(&self) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
 
-    /// The `limit` embedded traces nearest to `vector`: (trace, distance).
+    /// The `limit` embedded traces nearest to `vector`, nearest first.
     fn nearest_traces(
         &self,
         vector: &[f32],
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<(Trace, f32)>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Recalled>, StoreError>> + Send;
 
     /// Every trace, oldest first.
     fn traces(&self) -> impl Future<Output = Result<Vec<Trace>, StoreError>> + Send;
+
+    /// The name of the store the served copy of a lesson was read from, when several stores
+    /// are layered (`None` for one store).
+    fn lesson_store(&self, _id: &str) -> Option<String> {
+        None
+    }
+}
+
+/// A trace recalled by similarity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recalled {
+    pub trace: Trace,
+    /// Cosine distance to the query.
+    pub distance: f32,
+    /// The name of the store it was read from, when several are layered.
+    pub store: Option<String>,
+}
+
+impl Recalled {
+    pub fn new(trace: Trace, distance: f32) -> Recalled {
+        Recalled {
+            trace,
+            distance,
+            store: None,
+        }
+    }
 }
 
 impl StoreReader for Store {
@@ -104,12 +130,16 @@ impl StoreReader for Store {
         Store::doc_names(self)
     }
 
-    fn nearest_traces(
+    async fn nearest_traces(
         &self,
         vector: &[f32],
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<(Trace, f32)>, StoreError>> + Send {
-        Store::nearest_traces(self, vector, limit)
+    ) -> Result<Vec<Recalled>, StoreError> {
+        let found = Store::nearest_traces(self, vector, limit).await?;
+        Ok(found
+            .into_iter()
+            .map(|(trace, distance)| Recalled::new(trace, distance))
+            .collect())
     }
 
     fn traces(&self) -> impl Future<Output = Result<Vec<Trace>, StoreError>> + Send {

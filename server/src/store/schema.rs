@@ -30,22 +30,7 @@ impl Store {
     /// newer one. A store that cannot be written (read-only) is still read as it is.
     pub(super) async fn check_schema(&self) -> Result<(), StoreError> {
         let names = self.table_names().await?;
-        let found = match self.open_if_listed(&names, META_TABLE).await? {
-            Some(meta) => read_version(&meta).await?,
-            None => {
-                self.refuse_foreign_folder(&names)?;
-                // A store of an older lore (it has tables) or a new one.
-                let lore_tables = [LESSONS_TABLE, TRACES_TABLE, DOCS_TABLE];
-                if names
-                    .iter()
-                    .any(|name| lore_tables.contains(&name.as_str()))
-                {
-                    Some(1)
-                } else {
-                    None
-                }
-            }
-        };
+        let found = self.found_schema(&names).await?;
         match found {
             Some(found) if found > SCHEMA_VERSION => Err(SchemaError::Newer {
                 location: self.path.clone(),
@@ -75,6 +60,48 @@ impl Store {
                 Ok(())
             }
         }
+    }
+
+    /// Checks the schema of a store that is only read: it is never migrated nor stamped, so
+    /// a store of an older lore is refused with what to do; an empty one reads as empty.
+    pub(super) async fn check_schema_read_only(&self) -> Result<(), StoreError> {
+        let names = self.table_names().await?;
+        match self.found_schema(&names).await? {
+            Some(found) if found > SCHEMA_VERSION => Err(SchemaError::Newer {
+                location: self.path.clone(),
+                found,
+                supported: SCHEMA_VERSION,
+            }
+            .into()),
+            Some(found) if found < SCHEMA_VERSION => Err(SchemaError::OlderReadOnly {
+                location: self.path.clone(),
+                found,
+                supported: SCHEMA_VERSION,
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The schema version the store records (`None`: a new, empty store; 1: a store of a lore
+    /// from before the version was recorded). A folder of other files is refused.
+    async fn found_schema(&self, names: &[String]) -> Result<Option<u32>, StoreError> {
+        Ok(match self.open_if_listed(names, META_TABLE).await? {
+            Some(meta) => read_version(&meta).await?,
+            None => {
+                self.refuse_foreign_folder(names)?;
+                // A store of an older lore (it has tables) or a new one.
+                let lore_tables = [LESSONS_TABLE, TRACES_TABLE, DOCS_TABLE];
+                if names
+                    .iter()
+                    .any(|name| lore_tables.contains(&name.as_str()))
+                {
+                    Some(1)
+                } else {
+                    None
+                }
+            }
+        })
     }
 
     /// Brings the tables of a schema-1 store to this schema. Every step is idempotent: two
@@ -306,6 +333,52 @@ async fn read_version(meta: &lancedb::Table) -> Result<Option<u32>, StoreError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A store only read (a layered read store, `lore mcp --read-only`) is never migrated nor
+    /// stamped: an older one is refused with what to do, an empty folder stays empty.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_store_opened_read_only_is_never_migrated_nor_stamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixture =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stores/v1");
+        copy_folder(&fixture, dir.path());
+        let listing = |path: &std::path::Path| {
+            let mut names: Vec<String> = walkdir(path);
+            names.sort();
+            names
+        };
+        let before = listing(dir.path());
+        let error = Store::open_read_only(dir.path()).await.unwrap_err();
+        let message = format!("{:#}", anyhow::Error::from(error));
+        assert!(
+            message.contains("written by an older lore (store schema 1")
+                && message.contains("lore doctor --store"),
+            "{message}"
+        );
+        assert_eq!(listing(dir.path()), before);
+
+        let empty = tempfile::tempdir().unwrap();
+        let store = Store::open_read_only(empty.path()).await.unwrap();
+        assert!(store.lessons().await.unwrap().is_empty());
+        assert!(listing(empty.path()).is_empty(), "nothing was written");
+    }
+
+    /// Every file under `dir` with its size.
+    fn walkdir(dir: &std::path::Path) -> Vec<String> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            match path.is_dir() {
+                true => found.extend(walkdir(&path)),
+                false => found.push(format!(
+                    "{} {}",
+                    path.display(),
+                    path.metadata().unwrap().len()
+                )),
+            }
+        }
+        found
+    }
 
     /// A store written by lore before the store recorded its schema (kept in the repository,
     /// as that lore wrote it): opened by this lore, it is migrated and loses nothing.

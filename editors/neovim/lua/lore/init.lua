@@ -20,6 +20,7 @@ M.SETTINGS_KEYS = {
   semanticHints = 'boolean',
   semanticDebounceMs = 'number',
   semanticThreshold = 'number',
+  stores = 'table',
 }
 
 M.defaults = {
@@ -50,6 +51,14 @@ function M.clean_settings(settings)
     else
       if key == 'store' then
         value = vim.fs.normalize(value)
+      elseif key == 'stores' then
+        value = vim.tbl_map(function(entry)
+          -- A path has `~` expanded; a URI (s3://...) is passed as it is.
+          if type(entry) == 'table' and type(entry.path) == 'string' and not entry.path:find('://', 1, true) then
+            entry = vim.tbl_extend('force', entry, { path = vim.fs.normalize(entry.path) })
+          end
+          return entry
+        end, value)
       end
       clean[key] = value
     end

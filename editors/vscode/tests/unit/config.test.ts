@@ -38,6 +38,27 @@ describe("serverSettings", () => {
     });
   });
 
+  it("passes layered stores, expanding paths but not URIs, and drops broken entries", () => {
+    const { settings, problems } = settingsFrom({
+      stores: [
+        { path: "~/team-lore", role: "write", name: "team" },
+        { path: "s3://org/lore", name: "org" },
+        { path: "/x", role: "owner" },
+        { role: "read" },
+        "just a string",
+      ],
+    });
+    assert.deepEqual(settings.stores, [
+      { path: "/home/ada/team-lore", role: "write", name: "team" },
+      { path: "s3://org/lore", name: "org" },
+    ]);
+    assert.deepEqual(problems, [
+      'lore.stores: /x: role should be "read" or "write"; ignoring that entry',
+      "lore.stores: an entry has no path; ignoring that entry",
+      "lore.stores: an entry is not an object; ignoring that entry",
+    ]);
+  });
+
   it("leaves out unset settings and an empty store, so the server keeps its defaults", () => {
     const { settings, problems } = settingsFrom({ store: "  ", traces: undefined });
     assert.deepEqual(settings, {});

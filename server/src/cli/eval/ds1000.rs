@@ -89,7 +89,11 @@ struct Tally {
     title_hits: usize,
 }
 
-pub fn run(args: &Ds1000Args, store_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &Ds1000Args,
+    store_path: &Path,
+    reads: &[crate::config::ReadStore],
+) -> anyhow::Result<ExitCode> {
     let mut problems = dataset::read_json_lines(&args.data, "problem")?;
     if let Some(limit) = args.limit {
         problems.truncate(limit);
@@ -98,7 +102,8 @@ pub fn run(args: &Ds1000Args, store_path: &Path) -> anyhow::Result<ExitCode> {
         .context("the embedding model is needed: run `lore doctor`")?;
     let (tallies, mut latencies) = runtime()
         .block_on(async {
-            let open = crate::memory::open(store_path, embedder.as_ref()).await?;
+            let open =
+                crate::cli::common::open_memory(store_path, reads, embedder.as_ref()).await?;
             let memory = open.memory(embedder.as_ref());
             measure(args, &memory, &problems).await
         })

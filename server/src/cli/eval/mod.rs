@@ -20,9 +20,13 @@ pub enum EvalCommand {
     Hints(hints::HintsArgs),
 }
 
-pub fn run(command: EvalCommand, store_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    command: EvalCommand,
+    store_path: &Path,
+    reads: &[crate::config::ReadStore],
+) -> anyhow::Result<ExitCode> {
     match command {
-        EvalCommand::Ds1000(args) => ds1000::run(&args, store_path),
+        EvalCommand::Ds1000(args) => ds1000::run(&args, store_path, reads),
         EvalCommand::Hints(args) => hints::run(&args),
     }
 }

@@ -14,7 +14,7 @@ use crate::retrieval::freshness;
 use crate::retrieval::intent::Intent;
 use crate::retrieval::ranker::{self, Evidence};
 use crate::retrieval::{Item, doc_item};
-use crate::store::DocHit;
+use crate::store::{DocHit, Recalled};
 use crate::traces::Trace;
 
 /// The answer leads with the docs of the APIs the ranking rates most likely, then the fix of
@@ -48,18 +48,18 @@ pub(super) fn api_ranking<S>(
     intent: &Intent,
     mentions: &HashSet<&str>,
     nearest_docs: &[DocHit],
-    experience: &[(Trace, f32)],
+    experience: &[Recalled],
 ) -> Ranking {
     let neighbors: Vec<(&str, f32)> = experience
         .iter()
-        .filter(|(trace, _)| catalog::is_fix(trace.outcome))
-        .map(|(trace, distance)| (trace.after.as_str(), 1.0 - distance))
+        .filter(|recalled| catalog::is_fix(recalled.trace.outcome))
+        .map(|recalled| (recalled.trace.after.as_str(), 1.0 - recalled.distance))
         .collect();
     // Without imports, the libraries of similar problems stand in.
     let mut libraries = intent.libraries.clone();
     if libraries.is_empty() {
-        for (trace, _) in experience {
-            for library in &trace.libraries {
+        for recalled in experience {
+            for library in &recalled.trace.libraries {
                 if !libraries.contains(library) {
                     libraries.push(library.clone());
                 }
@@ -126,11 +126,11 @@ pub(super) fn lead_items<S>(
     memory: &Memory<'_, S>,
     suggested: &[Suggestion],
     chunks: &[DocHit],
-    experience: &[(Trace, f32)],
+    experience: &[Recalled],
     mentions: &HashSet<&str>,
     limit: usize,
 ) -> Vec<Item> {
-    let fixes: Vec<&(Trace, f32)> = similar_fixes(experience).take(EXPERIENCE_CHOICES).collect();
+    let fixes: Vec<&Recalled> = similar_fixes(experience).take(EXPERIENCE_CHOICES).collect();
     let docs = match fixes.is_empty() {
         false if limit > 1 => LEAD_SUGGESTIONS.min(limit - 1),
         _ => LEAD_SUGGESTIONS.min(limit),
@@ -182,16 +182,18 @@ pub(super) fn lead_items<S>(
     };
     let scored: Vec<(f32, f32)> = fixes
         .iter()
-        .map(|(trace, distance)| (*distance, likely(trace)))
+        .map(|recalled| (recalled.distance, likely(&recalled.trace)))
         .collect();
     for rank in lead_order(&scored).into_iter().take(LEAD_EXPERIENCE) {
         if lead.len() >= limit {
             break;
         }
-        let (trace, distance) = fixes[rank];
+        let recalled = fixes[rank];
+        let trace = &recalled.trace;
         let stale = freshness::staleness(&trace.after, &memory.catalog.documented);
         let mut item = experience_item(trace, mentions, memory.catalog, stale.as_deref());
-        item.score = 1.0 - distance;
+        item.score = 1.0 - recalled.distance;
+        item.store = recalled.store.clone();
         lead.push(item);
     }
     lead
@@ -214,19 +216,16 @@ fn lead_order(fixes: &[(f32, f32)]) -> Vec<usize> {
 }
 
 /// The recalled fixes similar enough to show, nearest first.
-pub(super) fn similar_fixes(experience: &[(Trace, f32)]) -> impl Iterator<Item = &(Trace, f32)> {
-    experience.iter().filter(|(trace, distance)| {
-        catalog::is_fix(trace.outcome) && *distance <= MAX_EXPERIENCE_DISTANCE
+pub(super) fn similar_fixes(experience: &[Recalled]) -> impl Iterator<Item = &Recalled> {
+    experience.iter().filter(|recalled| {
+        catalog::is_fix(recalled.trace.outcome) && recalled.distance <= MAX_EXPERIENCE_DISTANCE
     })
 }
 
 /// The first line of the nearest recorded fix that uses `api`: how a similar problem used it.
-pub(super) fn usage_in_experience<'a>(
-    experience: &'a [(Trace, f32)],
-    api: &str,
-) -> Option<&'a str> {
-    similar_fixes(experience).find_map(|(trace, _)| {
-        trace.after.lines().map(str::trim).find(|line| {
+pub(super) fn usage_in_experience<'a>(experience: &'a [Recalled], api: &str) -> Option<&'a str> {
+    similar_fixes(experience).find_map(|recalled| {
+        recalled.trace.after.lines().map(str::trim).find(|line| {
             line.len() <= MAX_USAGE_CHARS && experience::identifiers(line).contains(api)
         })
     })

@@ -22,7 +22,7 @@ use super::{Item, doc_item, lesson_item};
 use crate::embeddings::Embedder;
 use crate::lessons::Lesson;
 use crate::retrieval::freshness;
-use crate::store::{Store, StoreReader};
+use crate::store::StoreReader;
 use crate::traces::Votes;
 use crate::traces::screen::screen_trace;
 use lead::LEAD_SUGGESTIONS;
@@ -82,7 +82,7 @@ pub struct ContextRequest<'a> {
 }
 
 /// The memory the engine searches (`S`: the store, or an in-memory one in tests).
-pub struct Memory<'a, S = Store> {
+pub struct Memory<'a, S = crate::store::Layered> {
     pub store: &'a S,
     pub embedder: &'a dyn Embedder,
     pub lessons: &'a HashMap<String, std::sync::Arc<Lesson>>,
@@ -212,7 +212,7 @@ pub async fn context_with<S: StoreReader>(
                     .await
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|(trace, _)| !screen_trace(trace).quarantined)
+                    .filter(|recalled| !screen_trace(&recalled.trace).quarantined)
                     .collect(),
                 false => Vec::new(),
             }
@@ -285,6 +285,7 @@ pub async fn context_with<S: StoreReader>(
             };
             let weight = WEIGHT_LESSON * trust.rank_weight() * fresh;
             let mut item = lesson_item(lesson);
+            item.store = memory.store.lesson_store(&lesson.id);
             item.trust = Some(match item.trust.take() {
                 Some(stale) => format!("{}; {stale}", trust.words()),
                 None => trust.words(),
@@ -292,14 +293,16 @@ pub async fn context_with<S: StoreReader>(
             add(weight, rank, item);
         }
     }
-    for (rank, (trace, distance)) in experience.iter().enumerate() {
-        if *distance > MAX_EXPERIENCE_DISTANCE {
+    for (rank, recalled) in experience.iter().enumerate() {
+        let trace = &recalled.trace;
+        if recalled.distance > MAX_EXPERIENCE_DISTANCE {
             continue;
         }
         // A fix calling APIs the installed libraries lack is ranked down, and says why.
         let stale = freshness::staleness(&trace.after, &memory.catalog.documented);
         let fresh = if stale.is_some() { STALE_WEIGHT } else { 1.0 };
-        let item = render::experience_item(trace, &mentions, memory.catalog, stale.as_deref());
+        let mut item = render::experience_item(trace, &mentions, memory.catalog, stale.as_deref());
+        item.store = recalled.store.clone();
         add(WEIGHT_EXPERIENCE * fresh, rank, item);
     }
     let ranked = fusion.ranked_by(|item| score::specificity(item, &intent));

@@ -84,6 +84,7 @@ pub(super) fn experience_item(
         libraries: trace.libraries.clone(),
         provenance: format!("trace {} in {}", trace.id, trace.file),
         trust: Some(experience_trust(trace, stale)),
+        store: None,
     }
 }
 
