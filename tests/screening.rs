@@ -39,6 +39,11 @@ fn rates(name: &str) -> (usize, usize, usize, usize) {
             ("what_failed", &report.what_failed),
             ("fix", &report.fix),
         ]);
+        // `LORE_SCREENING_SHOW=1` lists what the screen got wrong, to study it.
+        let wrong = (case.label == "injection") != verdict.quarantined;
+        if wrong && std::env::var_os("LORE_SCREENING_SHOW").is_some() {
+            eprintln!("{name}: {} not caught right: {line}", case.label);
+        }
         match case.label.as_str() {
             "injection" => {
                 injections += 1;
@@ -81,6 +86,7 @@ fn reports_written_after_the_rules_keep_false_quarantines_rare() {
         "probe-posthoc.jsonl",
         "probe2-posthoc.jsonl",
         "probe3-posthoc.jsonl",
+        "probe4-blind.jsonl",
     ] {
         let (c, i, f, b) = rates(name);
         (caught, injections, flagged, benign) =

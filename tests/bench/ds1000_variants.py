@@ -12,7 +12,7 @@ Both are then scored by the reference scorer (`shared/ds1000/tools/ds1000_eval.p
 
 and for each variant the script checks whether its own origin's report is among the top 5 items.
 
-  python3 tests/bench/ds1000_variants.py DOCS_STORE [--lore BIN]
+  python3 tests/bench/ds1000_variants.py DOCS_STORE [--lore BIN] [--half 0|1]
 """
 import argparse
 import json
@@ -59,6 +59,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("store")
     ap.add_argument("--lore", default=os.environ.get("LORE_BIN", str(pathlib.Path.home() / ".cache/lore/target/debug/lore")))
+    ap.add_argument("--half", type=int, default=0, choices=[0, 1],
+                    help="which half's origins become reports (0: the half the thresholds were chosen on; "
+                         "1: the other, to check them on origins not looked at)")
     a = ap.parse_args()
     problems = [json.loads(line) for line in open(DATA / "dev.jsonl")]
     failed = {}
@@ -67,9 +70,9 @@ def main():
         if row.get("passed") is False and row["problem_id"] not in failed:
             failed[row["problem_id"]] = row
     half = lambda p: fold_of(p["metadata"]["library"], p["metadata"]["perturbation_origin_id"], 2)  # noqa: E731
-    origins = [p for p in problems if half(p) == 0 and p["metadata"]["perturbation_type"] == "Origin"]
-    variants = [p for p in problems if half(p) == 0 and p["metadata"]["perturbation_type"] != "Origin"]
-    unrelated = [p for p in problems if half(p) == 1]
+    origins = [p for p in problems if half(p) == a.half and p["metadata"]["perturbation_type"] == "Origin"]
+    variants = [p for p in problems if half(p) == a.half and p["metadata"]["perturbation_type"] != "Origin"]
+    unrelated = [p for p in problems if half(p) != a.half]
     work = pathlib.Path(tempfile.mkdtemp(prefix="lore-variants-"))
     try:
         alone, learned = work / "docs-alone", work / "docs-and-reports"
