@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 
 #[path = "support/experience.rs"]
 mod experience;
+#[path = "support/stores.rs"]
+mod stores;
 
 use experience::reports;
+use stores::{ORG_PACK, files_of};
 
 const ACCESS_KEY: &str = "lore-test";
 const SECRET_KEY: &str = "lore-test-secret-key";
@@ -211,18 +214,10 @@ fn an_organisation_store_on_the_object_store_is_read_beside_a_local_one() {
     let org = "s3://org/lore";
     let files = tempfile::tempdir().unwrap();
     let pack = files.path().join("org.toml");
-    std::fs::write(
-        &pack,
-        "[[lesson]]\nid = \"org-no-os-system\"\nversion = 1\ntitle = \"os.system runs a shell command through the shell\"\nmessage = \"use subprocess.run with a list of arguments instead of os.system\"\nseverity = \"warning\"\nlibraries = []\nexplanation = \"A string given to a shell is open to injection.\"\nquery = \"(call) @lesson\"\nbad = \"os.system(command)\"\ngood = \"subprocess.run(args)\"\n",
-    )
-    .unwrap();
+    std::fs::write(&pack, ORG_PACK).unwrap();
     let import = ["lessons", "import", pack.to_str().unwrap()];
     succeeded(&server.lore(&import, org).output().unwrap());
-    let bucket_files = || {
-        let mut names: Vec<String> = walk(&server.root.path().join("org"));
-        names.sort();
-        names
-    };
+    let bucket_files = || files_of(&server.root.path().join("org"));
     let before = bucket_files();
 
     let local = files.path().join("me");
@@ -262,21 +257,4 @@ fn an_organisation_store_on_the_object_store_is_read_beside_a_local_one() {
         before,
         "nothing was written to the read store"
     );
-}
-
-/// Every file under `dir`, with its size.
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        match path.is_dir() {
-            true => found.extend(walk(&path)),
-            false => found.push(format!(
-                "{} {}",
-                path.display(),
-                path.metadata().unwrap().len()
-            )),
-        }
-    }
-    found
 }

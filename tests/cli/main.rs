@@ -4,6 +4,8 @@ use std::process::Command;
 
 #[path = "../support/experience.rs"]
 mod experience;
+#[path = "../support/stores.rs"]
+mod stores;
 mod team_store;
 
 fn lore(args: &[&str], store: &std::path::Path) -> std::process::Output {

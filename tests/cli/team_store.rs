@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::process::{Command, Stdio};
 
 use super::experience::reports;
+use super::stores::{ORG_PACK, files_of};
 use super::{lore, stdout_of};
 
 /// The ids of every trace in `store`, as `lore traces export` writes them.
@@ -265,18 +266,9 @@ fn a_read_store_is_searched_labelled_and_left_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let (org, personal) = (dir.path().join("org"), dir.path().join("personal"));
     let pack = dir.path().join("org.toml");
-    std::fs::write(
-        &pack,
-        "[[lesson]]\nid = \"org-no-os-system\"\nversion = 1\ntitle = \"os.system runs a shell command through the shell\"\nmessage = \"use subprocess.run with a list of arguments instead of os.system\"\nseverity = \"warning\"\nlibraries = []\nexplanation = \"A string given to a shell is open to injection.\"\nquery = \"(call) @lesson\"\nbad = \"os.system(command)\"\ngood = \"subprocess.run(args)\"\n",
-    )
-    .unwrap();
+    std::fs::write(&pack, ORG_PACK).unwrap();
     stdout_of(&lore(&["lessons", "import", pack.to_str().unwrap()], &org));
-    let listing = |store: &std::path::Path| -> Vec<String> {
-        let mut names: Vec<String> = walk(store);
-        names.sort();
-        names
-    };
-    let org_files = listing(&org);
+    let org_files = files_of(&org);
 
     let org_arg = org.to_str().unwrap();
     let found = stdout_of(&lore(
@@ -310,7 +302,7 @@ fn a_read_store_is_searched_labelled_and_left_as_it_was() {
     assert!(doctor.contains("lessons: 1 "), "{doctor}");
     assert!(doctor.contains("writable: not tried"), "{doctor}");
     assert_eq!(
-        listing(&org),
+        files_of(&org),
         org_files,
         "nothing was written to the read store"
     );
@@ -333,19 +325,4 @@ fn a_read_store_is_searched_labelled_and_left_as_it_was() {
         "{stderr}"
     );
     assert!(!missing.exists());
-}
-
-/// Every file under `dir`, with its size: what a reader must leave as it was.
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            let size = std::fs::metadata(&path).unwrap().len();
-            found.push(format!("{} {size}", path.display()));
-        }
-    }
-    found
 }
