@@ -62,11 +62,7 @@ pub async fn add_reads(
             Err(problem) => problems.push(problem),
         }
     }
-    let named = layers
-        .iter()
-        .map(|(name, lessons)| (name.as_str(), lessons.clone()))
-        .collect();
-    let (lessons, origins) = crate::store::merged_lessons(named);
+    let (lessons, origins) = crate::store::merged_lessons(layers);
     memory.lessons = lessons;
     memory.lesson_origins = origins;
     problems

@@ -136,11 +136,14 @@ impl Layered {
 /// The lessons of several layers as one set: of two copies of a lesson, the higher version
 /// wins, and at the same version the earlier layer's (the store written to carries what this
 /// team's curation decided). Returns the lessons and, for each, its layer's name.
-pub fn merged_lessons(layers: Vec<(&str, Vec<Lesson>)>) -> (Vec<Lesson>, HashMap<String, String>) {
+pub fn merged_lessons<N: AsRef<str>>(
+    layers: Vec<(N, Vec<Lesson>)>,
+) -> (Vec<Lesson>, HashMap<String, String>) {
     let mut lessons: Vec<Lesson> = Vec::new();
     let mut origins: HashMap<String, String> = HashMap::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (name, layer) in layers {
+        let name = name.as_ref();
         for lesson in layer {
             match index.get(&lesson.id) {
                 Some(&at) if lessons[at].version >= lesson.version => {}
