@@ -254,6 +254,13 @@ async function main() {
   const editorLine = (text) =>
     page.locator(".monaco-editor .view-line", { hasText: text }).filter({ visible: true }).first();
   const squiggles = page.locator('.monaco-editor [class*="squiggly-"]');
+  // The centre of the first squiggle once it is laid out: opening a panel re-renders the
+  // editor, and a squiggle being re-rendered has no box for a moment (a busy machine shows it).
+  const squiggleCenter = () =>
+    waitFor("a laid-out squiggle", async () => {
+      const box = await squiggles.first().boundingBox().catch(() => null);
+      return box && box.width > 0 ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : false;
+    });
 
   let ok = await step("the workbench opens the fixture folder", async () => {
     await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
@@ -270,16 +277,21 @@ async function main() {
   }));
 
   if (ok) await step("hovering the finding shows the lesson", async () => {
-    const box = await squiggles.first().boundingBox();
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.locator(".monaco-hover", { hasText: "catches everything" }).first().waitFor();
+    const hover = page.locator(".monaco-hover", { hasText: "catches everything" }).first();
+    await waitFor("the lesson's hover", async () => {
+      const at = await squiggleCenter();
+      await page.mouse.move(at.x, at.y);
+      if (await hover.waitFor({ timeout: 3000 }).then(() => true, () => false)) return true;
+      await page.mouse.move(0, 0); // leave, to hover again
+      return false;
+    });
     await screenshot("2-hover");
     await page.keyboard.press("Escape");
   });
 
   ok = ok && (await step("the quick fix applies, the file is saved and an accepted trace is recorded", async () => {
-    const box = await squiggles.first().boundingBox();
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const at = await squiggleCenter();
+    await page.mouse.click(at.x, at.y);
     const title = "Catch `Exception` instead of everything (lore: python-bare-except)";
     const action = page.locator(".action-widget .monaco-list-row", { hasText: title });
     await waitFor("the quick fix menu", async () => {
