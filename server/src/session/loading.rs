@@ -83,11 +83,8 @@ impl Session {
                 }
                 session.retry_store_later(store_path.clone(), packs, embedder.clone());
             }
-            {
-                let mut state = session.state();
-                state.embedder = embedder;
-                state.store = memory.store.clone();
-            }
+            // The store itself is served by `attach_store`, above.
+            session.state().embedder = embedder;
             if !memory.lessons.is_empty() {
                 for problem in session.set_lessons(memory.lessons) {
                     session

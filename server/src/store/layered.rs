@@ -44,12 +44,6 @@ impl Layered {
         }
     }
 
-    /// One store alone: nothing is labelled.
-    pub fn single(store: Store) -> Layered {
-        let name = store.path().to_string();
-        Layered::new(Layer { name, store }, Vec::new())
-    }
-
     /// The store traces are written to.
     pub fn first(&self) -> &Store {
         &self.layers[0].store
@@ -428,7 +422,11 @@ mod tests {
         assert_eq!(org.versions().await.unwrap(), org_versions);
 
         // One store alone labels nothing.
-        let single = Layered::single(layered.first().clone());
+        let me = Layer {
+            name: "me".into(),
+            store: layered.first().clone(),
+        };
+        let single = Layered::new(me, Vec::new());
         let docs = single.search_docs_vector(&query, 10, &[]).await.unwrap();
         assert!(docs.iter().all(|hit| hit.store.is_none()));
         assert_eq!(single.lesson_store(&shared.id), None);
