@@ -1,8 +1,9 @@
-//! The store in an object store: a real S3-compatible server (`s3s-fs`, from crates.io,
-//! serving a temporary folder) started on 127.0.0.1 by the test, and the real `lore` binary
-//! built with the `s3` feature. Concurrent writers lose and duplicate nothing, `lore doctor`
-//! reports the store, and a missing bucket, wrong credentials, an endpoint that does not answer
-//! and an unknown scheme each get a clear message.
+//! The store in an object store: a real S3-compatible server (`s3s-fs` from crates.io, with
+//! atomic conditional writes: `tests/s3-server`) serving a temporary folder, started on
+//! 127.0.0.1 by the test, and the real `lore` binary built with the `s3` feature. Concurrent
+//! writers lose and duplicate nothing, `lore doctor` reports the store, and a missing bucket,
+//! wrong credentials, an endpoint that does not answer and an unknown scheme each get a clear
+//! message.
 
 use std::collections::HashSet;
 use std::net::TcpStream;
@@ -29,15 +30,17 @@ struct S3Server {
 
 impl S3Server {
     fn start() -> S3Server {
+        // Built into the same target directory as lore by `server/scripts/test.sh`.
         let binary = std::env::var("LORE_S3_SERVER").unwrap_or_else(|_| {
-            format!(
-                "{}/.cache/lore/s3s/bin/s3s-fs",
-                std::env::var("HOME").unwrap()
-            )
+            let lore = std::path::Path::new(env!("CARGO_BIN_EXE_lore"));
+            lore.with_file_name("lore-s3-test-server")
+                .display()
+                .to_string()
         });
         assert!(
             std::path::Path::new(&binary).exists(),
-            "the S3 test server {binary} is missing: server/scripts/test.sh installs it"
+            "the S3 test server {binary} is missing: server/scripts/test.sh builds it \
+             (cargo build --manifest-path tests/s3-server/Cargo.toml --locked)"
         );
         let root = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -104,18 +107,16 @@ fn succeeded(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
-/// Processes import 500 traces each into one S3 store, one after another (each commit
-/// checked by the server's conditional put): every trace there once, none lost; a second
-/// import of the same file adds nothing; `lore doctor` then reports the object store.
-///
-/// Writers at the same moment are measured, not asserted: this server (s3s-fs) checks
-/// `If-None-Match` and then writes, in two steps, so two commits of one version can both
-/// succeed and one is lost — a property of the test server, said in the README.
+/// Four processes import 500 traces each into one S3 store at the same moment (each commit
+/// decided by the server's conditional put, the losers retrying): every trace there once, none
+/// lost; a second import of the same file adds nothing; `lore doctor` then reports the store.
 #[test]
 fn writers_on_an_object_store_lose_and_duplicate_nothing() {
     let server = S3Server::start();
     server.bucket("team");
     let store = "s3://team/lore";
+    // A new store is made once before the writers start (the README says why).
+    succeeded(&server.lore(&["doctor"], store).output().unwrap());
     let files = tempfile::tempdir().unwrap();
     let writers: Vec<_> = (0..4)
         .map(|writer| {
@@ -124,9 +125,19 @@ fn writers_on_an_object_store_lose_and_duplicate_nothing() {
             file
         })
         .collect();
-    for file in &writers {
-        let import = ["traces", "import", file.to_str().unwrap()];
-        let stdout = succeeded(&server.lore(&import, store).output().unwrap());
+    let running: Vec<Child> = writers
+        .iter()
+        .map(|file| {
+            server
+                .lore(&["traces", "import", file.to_str().unwrap()], store)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for writer in running {
+        let stdout = succeeded(&writer.wait_with_output().unwrap());
         assert!(stdout.contains("imported 500 new traces"), "{stdout}");
     }
     let again = ["traces", "import", writers[0].to_str().unwrap()];

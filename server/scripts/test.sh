@@ -20,13 +20,11 @@ cargo test --workspace --no-fail-fast 2>&1 || status=1
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 LORE_BIN="$target/debug/lore" editors/test.sh || status=1
 
-# The object store: lore built with the `s3` feature against a real S3-compatible server
-# (s3s-fs from crates.io, pinned) that the test starts on 127.0.0.1. Last, because it builds
-# the `lore` binary with the feature over the default one (the next build relinks it).
-s3s_root="${XDG_CACHE_HOME:-$HOME/.cache}/lore/s3s"
-if [ ! -x "$s3s_root/bin/s3s-fs" ]; then
-  cargo install s3s-fs --version 0.14.1 --features binary --locked --root "$s3s_root" || status=1
-fi
-LORE_S3_SERVER="$s3s_root/bin/s3s-fs" cargo test --features s3 --test s3 2>&1 || status=1
+# The object store: lore built with the `s3` feature against a real S3-compatible server that
+# the test starts on 127.0.0.1: s3s-fs (from crates.io, pinned by tests/s3-server/Cargo.lock)
+# with atomic conditional writes, built here. Last, because it builds the `lore` binary with
+# the feature over the default one (the next build relinks it).
+cargo build --manifest-path tests/s3-server/Cargo.toml --locked 2>&1 || status=1
+LORE_S3_SERVER="$target/debug/lore-s3-test-server" cargo test --features s3 --test s3 2>&1 || status=1
 
 exit $status

@@ -45,6 +45,9 @@ async fn the_binary_serves_diagnostics_fixes_and_records_embedded_traces() {
     client.open(&uri, BARE_EXCEPT, 1).await;
     let diagnostics = client.diagnostics(&uri, 1).await;
     assert_eq!(codes(&diagnostics), ["python-bare-except"]);
+    // The store is created in the background; the fix is accepted once it is there, as
+    // quickly after the edit as an editor runs the fix's command.
+    client.wait_until_loaded().await;
     let actions = client
         .request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}))
         .await;
@@ -54,12 +57,6 @@ async fn the_binary_serves_diagnostics_fixes_and_records_embedded_traces() {
         .clone();
     let fixed = apply_text_edits(BARE_EXCEPT, &edits);
     client.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]})).await;
-    // The store is created in the background; wait for it before running the command.
-    eventually(|| {
-        let store = store.clone();
-        async move { store.join("lessons.lance").exists().then_some(()) }
-    })
-    .await;
     client
         .request("workspace/executeCommand", actions[0]["command"].clone())
         .await;
@@ -140,6 +137,8 @@ async fn the_binary_shows_semantic_hints_from_the_real_model() {
     let text = "import pandas as pd\n\ncustomers = pd.read_csv('customers.csv')\ncustomers['city'] = customers['city'].apply(lambda c: c.strip().lower())\ncustomers['is_vip'] = customers['tier'].apply(lambda t: 'vip' in t)\n";
     let uri = file_uri(&dir.path().join("clean.py"));
     client.open(&uri, text, 1).await;
+    // Hints need the model and the lessons' vectors.
+    client.wait_until_loaded().await;
     let hinted = client
         .wait_for("textDocument/publishDiagnostics", |params| {
             params["uri"] == uri

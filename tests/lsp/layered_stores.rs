@@ -86,8 +86,22 @@ async fn an_organisation_store_read_beside_the_personal_one_is_served_labelled_a
     );
     client.open(&uri, &text, 1).await;
     // The organisation's lesson fires once its store is read (the model loads first).
+    client.wait_until_loaded().await;
     let diagnostics = diagnostics_with(&mut client, &uri, "org-no-os-system").await;
     assert!(!codes(&diagnostics).contains(&"org-no-eval".to_string()));
+    // Its hover says which store it came from.
+    let org_lesson = diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic["code"] == "org-no-os-system")
+        .unwrap();
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": org_lesson["range"]["start"]}),
+        )
+        .await;
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("From the store `org`"), "{shown}");
 
     // `lore/context` labels what it serves with the store it came from.
     let context = client

@@ -17,17 +17,6 @@ fn spawn_lore(
     crate::binary::spawn_lore_with(store, &[("LORE_JOURNAL_DIR", journal)])
 }
 
-/// Waits until the server says its memory (model and store) is loaded.
-async fn loaded(client: &mut LspClient) {
-    client
-        .wait_for("window/logMessage", |params| {
-            params["message"]
-                .as_str()
-                .is_some_and(|message| message.contains("memory loaded"))
-        })
-        .await;
-}
-
 /// Accepts the first quick fix offered for `diagnostics` of `uri`.
 async fn accept_first_fix(client: &mut LspClient, uri: &str, diagnostics: &[serde_json::Value]) {
     let actions = client
@@ -88,8 +77,8 @@ async fn a_lesson_approved_in_one_editor_shows_in_another_within_5_s() {
         .initialize(dir.path(), options.clone(), json!({}))
         .await;
     coder.initialize(dir.path(), options, json!({})).await;
-    loaded(&mut reviewer).await;
-    loaded(&mut coder).await;
+    reviewer.wait_until_loaded().await;
+    coder.wait_until_loaded().await;
     let uri = file_uri(&dir.path().join("timing.py"));
     coder
         .open(&uri, "import time\nbegin = time.clock()\n", 1)
@@ -148,6 +137,9 @@ async fn a_fix_accepted_just_before_a_crash_is_written_at_the_next_start() {
     client
         .initialize(dir.path(), json!({"debounceMs": 0}), json!({}))
         .await;
+    // Once loaded, the server has taken over the journal the killed one left (emptied, if the
+    // store took the trace before the kill).
+    client.wait_until_loaded().await;
     let traces = stored_traces(&store).await;
     assert_eq!(traces.len(), 1, "{traces:?}");
     assert_eq!(traces[0].outcome, Outcome::Accepted);

@@ -12,6 +12,9 @@ use tokio::sync::mpsc;
 
 /// The longest any test waits for a message.
 pub const WAIT: Duration = Duration::from_secs(30);
+/// How long a server's cold start (the real model loading, a new store embedding its lessons)
+/// may take on a loaded machine.
+pub const COLD_START: Duration = Duration::from_secs(180);
 
 pub struct LspClient {
     writer: Box<dyn AsyncWrite + Unpin + Send>,
@@ -97,10 +100,17 @@ impl LspClient {
     }
 
     async fn next_message(&mut self) -> Value {
-        let message = tokio::time::timeout(WAIT, self.incoming.recv())
-            .await
-            .expect("timed out waiting for the server")
-            .expect("the server closed the connection");
+        self.next_message_within(WAIT).await
+    }
+
+    async fn next_message_within(&mut self, limit: Duration) -> Value {
+        let Ok(message) = tokio::time::timeout(limit, self.incoming.recv()).await else {
+            panic!(
+                "timed out waiting for the server; what it sent that no one waited for:\n{}",
+                self.unclaimed()
+            );
+        };
+        let message = message.expect("the server closed the connection");
         // Answer the server's own requests (e.g. workspace/diagnostic/refresh) at once.
         if message.get("method").is_some() && message.get("id").is_some() {
             let id = message["id"].clone();
@@ -108,6 +118,22 @@ impl LspClient {
                 .await;
         }
         message
+    }
+
+    /// The messages received but not waited for yet, one line each, for a failure message.
+    fn unclaimed(&self) -> String {
+        self.pending
+            .iter()
+            .map(|message| {
+                let line = message.to_string();
+                let cut = line
+                    .char_indices()
+                    .nth(300)
+                    .map_or(line.len(), |(at, _)| at);
+                format!("  {}", &line[..cut])
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Sends a request and returns its whole response (`result` or `error`).
@@ -159,6 +185,27 @@ impl LspClient {
 
     /// Waits for a notification `method` whose params satisfy `accept`.
     pub async fn wait_for(&mut self, method: &str, accept: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_within(WAIT, method, accept).await
+    }
+
+    /// Waits until the server says its memory (the model and the store) has loaded: a cold
+    /// start, which a busy machine stretches well past `WAIT`, so it may take `COLD_START`.
+    pub async fn wait_until_loaded(&mut self) {
+        self.wait_for_within(COLD_START, "window/logMessage", |params| {
+            params["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("memory loaded"))
+        })
+        .await;
+    }
+
+    /// `wait_for`, allowing `limit` between two messages of the server.
+    async fn wait_for_within(
+        &mut self,
+        limit: Duration,
+        method: &str,
+        accept: impl Fn(&Value) -> bool,
+    ) -> Value {
         if let Some(index) = self
             .pending
             .iter()
@@ -167,7 +214,7 @@ impl LspClient {
             return self.pending.remove(index).unwrap()["params"].clone();
         }
         loop {
-            let message = self.next_message().await;
+            let message = self.next_message_within(limit).await;
             if message["method"] == method && accept(&message["params"]) {
                 return message["params"].clone();
             }

@@ -8,6 +8,7 @@ use tower_lsp_server::ls_types::*;
 
 use crate::convert;
 use crate::session::Session;
+use crate::store::StoreReader;
 
 #[tracing::instrument(skip_all)]
 pub fn hover(session: &Arc<Session>, params: HoverParams) -> Result<Option<Hover>> {
@@ -52,7 +53,16 @@ pub fn hover(session: &Arc<Session>, params: HoverParams) -> Result<Option<Hover
         }
         seen.push(lesson.id.clone());
         let trust = state.votes.trust_now(&lesson.id);
-        sections.push(lesson.to_markdown(&trust.words()));
+        let mut section = lesson.to_markdown(&trust.words());
+        // With stores read beside the personal one, say which store the lesson came from.
+        if let Some(store) = state
+            .reader
+            .as_ref()
+            .and_then(|reader| reader.lesson_store(&lesson.id))
+        {
+            section.push_str(&format!("\n\n*From the store `{store}`.*"));
+        }
+        sections.push(section);
     }
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {

@@ -133,6 +133,9 @@ pub struct Session {
     loaded: tokio::sync::watch::Sender<bool>,
     /// Held by the curation run in progress: one at a time.
     curating: tokio::sync::Mutex<()>,
+    /// Held while the lessons in force are rebuilt (new settings, a store that loaded or
+    /// changed), so that one rebuild never undoes another: each reads what the last wrote.
+    rebuilding_lessons: Mutex<()>,
 }
 
 impl std::fmt::Debug for Session {
@@ -177,6 +180,7 @@ impl Session {
             embedder_loader,
             loaded: tokio::sync::watch::Sender::new(false),
             curating: tokio::sync::Mutex::new(()),
+            rebuilding_lessons: Mutex::new(()),
         }
     }
 

@@ -10,6 +10,7 @@ impl Session {
     /// Applies client settings (merged with `.lore.toml`) and recompiles the lessons in force.
     /// Returns the problems to show the user.
     pub fn apply_settings(&self, client_settings: Settings) -> Vec<String> {
+        let _one_at_a_time = self.rebuilding_lessons();
         let mut problems = Vec::new();
         let root = self.state().workspace_root.clone();
         let mut settings = client_settings.clone();
@@ -42,10 +43,20 @@ impl Session {
     /// Replaces the lessons (after the store loaded), keeping the disabled ones out.
     /// Returns the problems to show the user (lessons whose query does not compile).
     pub fn set_lessons(&self, lessons: Vec<Lesson>) -> Vec<String> {
+        let _one_at_a_time = self.rebuilding_lessons();
         let disabled = self.state().settings.disabled_lessons.clone();
         let lesson_set = Arc::new(LessonSet::new(lessons, &disabled));
         let problems = lesson_set.problems();
         self.state().lessons = lesson_set;
         problems
+    }
+
+    /// Taken for the whole read-compile-write of a lesson rebuild. Without it, settings
+    /// applied while the store loads could be lost (the store's rebuild read the old
+    /// disabled list) or drop the store's lessons (the settings' rebuild read the old set).
+    fn rebuilding_lessons(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.rebuilding_lessons
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
